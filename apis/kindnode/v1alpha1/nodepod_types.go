@@ -1,0 +1,285 @@
+/*
+Copyright 2026 The kindnode Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package v1alpha1
+
+import (
+	"reflect"
+
+	xpv2 "github.com/crossplane/crossplane/apis/v2/core/v2"
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/resource"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+)
+
+// NodeRole is the role a kind node plays in its inner cluster.
+// +kubebuilder:validation:Enum=ControlPlane;Worker
+type NodeRole string
+
+// Node roles.
+const (
+	NodeRoleControlPlane NodeRole = "ControlPlane"
+	NodeRoleWorker       NodeRole = "Worker"
+)
+
+// UpdatePolicy says what happens when forProvider changes a part of the Pod that a Pod cannot change in place.
+// +kubebuilder:validation:Enum=Recreate;Report
+type UpdatePolicy string
+
+// Update policies.
+const (
+	// UpdatePolicyRecreate deletes the Pod and creates it again from the new forProvider. Data on emptyDir
+	// volumes is lost; data on persistent volumes is kept.
+	UpdatePolicyRecreate UpdatePolicy = "Recreate"
+	// UpdatePolicyReport leaves the running Pod alone and reports the difference in the PodUpToDate condition.
+	UpdatePolicyReport UpdatePolicy = "Report"
+)
+
+// ReclaimPolicy says what happens to a node's PersistentVolumeClaims when the NodePod is deleted.
+// +kubebuilder:validation:Enum=Delete;Retain
+type ReclaimPolicy string
+
+// Reclaim policies.
+const (
+	ReclaimPolicyDelete ReclaimPolicy = "Delete"
+	ReclaimPolicyRetain ReclaimPolicy = "Retain"
+)
+
+// VolumeClaim describes a PersistentVolumeClaim the node Pod mounts instead of an emptyDir.
+type VolumeClaim struct {
+	// StorageClassName of the claim; the outer cluster's default class when unset.
+	// +optional
+	StorageClassName *string `json:"storageClassName,omitempty"`
+
+	// Size of the claim.
+	Size resource.Quantity `json:"size"`
+
+	// AccessModes of the claim.
+	// +kubebuilder:default={"ReadWriteOnce"}
+	// +optional
+	AccessModes []corev1.PersistentVolumeAccessMode `json:"accessModes,omitempty"`
+}
+
+// Persistence keeps a node's state on PersistentVolumeClaims so that a recreated Pod comes back with it.
+type Persistence struct {
+	// Etcd backs /var/lib/etcd; control-plane nodes only.
+	// +optional
+	Etcd *VolumeClaim `json:"etcd,omitempty"`
+
+	// Containerd backs /var/lib/containerd (images and container layers).
+	// +optional
+	Containerd *VolumeClaim `json:"containerd,omitempty"`
+
+	// ReclaimPolicy says whether the claims are deleted with the NodePod.
+	// +kubebuilder:default=Delete
+	// +optional
+	ReclaimPolicy ReclaimPolicy `json:"reclaimPolicy,omitempty"`
+}
+
+// ExtraVolume is a volume mounted into the node container in addition to the ones every kind node needs.
+type ExtraVolume struct {
+	// Name of the volume; must not clash with the node's own volumes.
+	// +kubebuilder:validation:Pattern=`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`
+	// +kubebuilder:validation:MaxLength=63
+	Name string `json:"name"`
+
+	// MountPath inside the node container.
+	// +kubebuilder:validation:Pattern=`^/`
+	MountPath string `json:"mountPath"`
+
+	// ReadOnly mounts the volume read-only.
+	// +optional
+	ReadOnly bool `json:"readOnly,omitempty"`
+
+	// VolumeSource is the volume's source, as in a Pod spec.
+	corev1.VolumeSource `json:",inline"`
+}
+
+// BootstrapDataSecretReference points at the Secret holding a node's bootstrap data.
+type BootstrapDataSecretReference struct {
+	// Name of the Secret, in the NodePod's namespace.
+	// +kubebuilder:validation:MinLength=1
+	Name string `json:"name"`
+
+	// Key in the Secret's data that holds the bootstrap data.
+	// +kubebuilder:default=value
+	// +optional
+	Key string `json:"key,omitempty"`
+}
+
+// NodePodParameters are the configurable fields of a NodePod.
+// +kubebuilder:validation:XValidation:rule="has(self.kubernetesVersion) || has(self.image)",message="one of kubernetesVersion or image is required"
+// +kubebuilder:validation:XValidation:rule="!has(self.persistence) || !has(self.persistence.etcd) || self.role == 'ControlPlane'",message="persistence.etcd is only valid for role ControlPlane"
+type NodePodParameters struct {
+	// ClusterName is the inner cluster this node belongs to. It labels the Pod so that the cluster's
+	// NodeService routes to it.
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=63
+	// +kubebuilder:validation:Pattern=`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`
+	// +kubebuilder:validation:XValidation:rule="self == oldSelf",message="clusterName is immutable"
+	ClusterName string `json:"clusterName"`
+
+	// Namespace of the Pod in the outer cluster; the NodePod's own namespace when unset.
+	// +kubebuilder:validation:XValidation:rule="self == oldSelf",message="namespace is immutable"
+	// +optional
+	Namespace string `json:"namespace,omitempty"`
+
+	// Role of the node in its inner cluster. Control-plane Pods get a readiness probe on the API server port.
+	// +kubebuilder:default=Worker
+	// +optional
+	Role NodeRole `json:"role,omitempty"`
+
+	// KubernetesVersion selects the kind node image, for example v1.37.2.
+	// +kubebuilder:validation:Pattern=`^v[0-9]+\.[0-9]+\.[0-9]+$`
+	// +optional
+	KubernetesVersion string `json:"kubernetesVersion,omitempty"`
+
+	// Image overrides the kind node image chosen from kubernetesVersion.
+	// +optional
+	Image string `json:"image,omitempty"`
+
+	// ImagePullPolicy of the node container.
+	// +kubebuilder:validation:Enum=Always;IfNotPresent;Never
+	// +optional
+	ImagePullPolicy corev1.PullPolicy `json:"imagePullPolicy,omitempty"`
+
+	// Resources of the node container.
+	// +optional
+	Resources corev1.ResourceRequirements `json:"resources,omitempty"`
+
+	// NodeSelector places the Pod on matching outer nodes.
+	// +optional
+	NodeSelector map[string]string `json:"nodeSelector,omitempty"`
+
+	// Tolerations of the Pod.
+	// +optional
+	Tolerations []corev1.Toleration `json:"tolerations,omitempty"`
+
+	// Affinity of the Pod.
+	// +optional
+	Affinity *corev1.Affinity `json:"affinity,omitempty"`
+
+	// PriorityClassName of the Pod.
+	// +optional
+	PriorityClassName string `json:"priorityClassName,omitempty"`
+
+	// Labels added to the Pod. They are changed in place when they change here.
+	// +optional
+	Labels map[string]string `json:"labels,omitempty"`
+
+	// Annotations added to the Pod. They are changed in place when they change here.
+	// +optional
+	Annotations map[string]string `json:"annotations,omitempty"`
+
+	// Persistence puts etcd and containerd state on PersistentVolumeClaims instead of emptyDirs.
+	// +optional
+	Persistence *Persistence `json:"persistence,omitempty"`
+
+	// ExtraVolumes are mounted into the node container.
+	// +listType=map
+	// +listMapKey=name
+	// +optional
+	ExtraVolumes []ExtraVolume `json:"extraVolumes,omitempty"`
+
+	// BootstrapDataSecretRef names the Secret with the node's bootstrap data (cloud-config). Without it the
+	// node boots but joins no cluster.
+	// +optional
+	BootstrapDataSecretRef *BootstrapDataSecretReference `json:"bootstrapDataSecretRef,omitempty"`
+
+	// UpdatePolicy says what happens when a change here touches a part of the Pod that cannot change in place.
+	// +kubebuilder:default=Report
+	// +optional
+	UpdatePolicy UpdatePolicy `json:"updatePolicy,omitempty"`
+}
+
+// NodePodObservation are the observed fields of a NodePod.
+type NodePodObservation struct {
+	// PodName is the name of the node Pod in the outer cluster.
+	PodName string `json:"podName,omitempty"`
+	// PodNamespace is the namespace of the node Pod in the outer cluster.
+	PodNamespace string `json:"podNamespace,omitempty"`
+	// PodUID is the UID of the current node Pod; it changes when the Pod is recreated.
+	PodUID string `json:"podUID,omitempty"`
+	// PodIP is the node's address.
+	PodIP string `json:"podIP,omitempty"`
+	// Phase of the node Pod.
+	Phase corev1.PodPhase `json:"phase,omitempty"`
+	// Ready is true when the node Pod is Ready.
+	Ready bool `json:"ready,omitempty"`
+	// Bootstrapped is true once the bootstrap data ran to completion on this Pod.
+	Bootstrapped bool `json:"bootstrapped,omitempty"`
+	// ProviderID identifies the node to Cluster API: kubernetes://<namespace>/<pod>. It stays the same when the
+	// Pod is recreated.
+	ProviderID string `json:"providerID,omitempty"`
+	// Image the node runs.
+	Image string `json:"image,omitempty"`
+	// HostNodeName is the outer cluster Node that runs the Pod.
+	HostNodeName string `json:"hostNodeName,omitempty"`
+}
+
+// A NodePodSpec defines the desired state of a NodePod.
+type NodePodSpec struct {
+	xpv2.ManagedResourceSpec `json:",inline"`
+	ForProvider              NodePodParameters `json:"forProvider"`
+}
+
+// A NodePodStatus represents the observed state of a NodePod.
+type NodePodStatus struct {
+	xpv2.ManagedResourceStatus `json:",inline"`
+	AtProvider                 NodePodObservation `json:"atProvider,omitempty"`
+}
+
+// +kubebuilder:object:root=true
+// +kubebuilder:subresource:status
+// +kubebuilder:printcolumn:name="READY",type="string",JSONPath=".status.conditions[?(@.type=='Ready')].status"
+// +kubebuilder:printcolumn:name="SYNCED",type="string",JSONPath=".status.conditions[?(@.type=='Synced')].status"
+// +kubebuilder:printcolumn:name="EXTERNAL-NAME",type="string",JSONPath=".metadata.annotations.crossplane\\.io/external-name"
+// +kubebuilder:printcolumn:name="CLUSTER",type="string",JSONPath=".spec.forProvider.clusterName"
+// +kubebuilder:printcolumn:name="ROLE",type="string",JSONPath=".spec.forProvider.role"
+// +kubebuilder:printcolumn:name="IP",type="string",JSONPath=".status.atProvider.podIP",priority=1
+// +kubebuilder:printcolumn:name="AGE",type="date",JSONPath=".metadata.creationTimestamp"
+// +kubebuilder:resource:scope=Namespaced,categories={crossplane,managed,kindnode}
+
+// A NodePod is a kind node (systemd, containerd, kubelet) running as a privileged Pod in an outer cluster.
+type NodePod struct {
+	metav1.TypeMeta   `json:",inline"`
+	metav1.ObjectMeta `json:"metadata,omitempty"`
+
+	Spec   NodePodSpec   `json:"spec"`
+	Status NodePodStatus `json:"status,omitempty"`
+}
+
+// +kubebuilder:object:root=true
+
+// NodePodList contains a list of NodePod.
+type NodePodList struct {
+	metav1.TypeMeta `json:",inline"`
+	metav1.ListMeta `json:"metadata,omitempty"`
+	Items           []NodePod `json:"items"`
+}
+
+// NodePod type metadata.
+var (
+	NodePodKind             = reflect.TypeFor[NodePod]().Name()
+	NodePodGroupKind        = schema.GroupKind{Group: Group, Kind: NodePodKind}.String()
+	NodePodKindAPIVersion   = NodePodKind + "." + SchemeGroupVersion.String()
+	NodePodGroupVersionKind = SchemeGroupVersion.WithKind(NodePodKind)
+)
+
+func init() {
+	SchemeBuilder.Register(&NodePod{}, &NodePodList{})
+}
