@@ -99,8 +99,6 @@ type NodeServiceObservation struct {
 	Host string `json:"host,omitempty"`
 	// Port of the inner control-plane endpoint.
 	Port int32 `json:"port,omitempty"`
-	// ReadyEndpoints counts the ready control-plane Pods behind the Service.
-	ReadyEndpoints int32 `json:"readyEndpoints,omitempty"`
 }
 
 // A NodeServiceSpec defines the desired state of a NodeService.

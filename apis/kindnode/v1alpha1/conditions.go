@@ -1,0 +1,45 @@
+/*
+Copyright 2026 The kindnode Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package v1alpha1
+
+import xpv2 "github.com/crossplane/crossplane/apis/v2/core/v2"
+
+// Condition types a NodePod reports besides Crossplane's Ready and Synced.
+const (
+	// TypeBootstrapped says whether the node's bootstrap data ran to completion on the current Pod.
+	TypeBootstrapped xpv2.ConditionType = "Bootstrapped"
+	// TypePodUpToDate says whether the running Pod matches forProvider.
+	TypePodUpToDate xpv2.ConditionType = "PodUpToDate"
+)
+
+// Reasons of the Bootstrapped condition.
+const (
+	ReasonNoBootstrapData      xpv2.ConditionReason = "NoBootstrapData"
+	ReasonWaitingForData       xpv2.ConditionReason = "WaitingForBootstrapData"
+	ReasonWaitingForPod        xpv2.ConditionReason = "WaitingForPod"
+	ReasonBootstrapping        xpv2.ConditionReason = "Bootstrapping"
+	ReasonBootstrapFailed      xpv2.ConditionReason = "BootstrapFailed"
+	ReasonBootstrapSucceeded   xpv2.ConditionReason = "BootstrapSucceeded"
+	ReasonInvalidBootstrapData xpv2.ConditionReason = "InvalidBootstrapData"
+)
+
+// Reasons of the PodUpToDate condition.
+const (
+	ReasonPodMatches            xpv2.ConditionReason = "PodMatchesSpec"
+	ReasonImmutableFieldChanged xpv2.ConditionReason = "ImmutableFieldChanged"
+	ReasonRecreating            xpv2.ConditionReason = "Recreating"
+)
