@@ -1,0 +1,20 @@
+/*
+Copyright 2026 The kindnode Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+// Package kindnode builds the outer-cluster objects that run a kind node as a Pod and expose an inner
+// control plane as a Service, and reads their status back. It is pure: values in, objects out, no client, so
+// that the Crossplane managed-resource controllers and the Cluster API controllers share one engine.
+package kindnode
