@@ -1,0 +1,314 @@
+/*
+Copyright 2026 The kindnode Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package bootstrap
+
+import (
+	"bytes"
+	"io"
+	"regexp"
+	"strings"
+	"unicode/utf8"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/crossplane/crossplane-runtime/v2/pkg/errors"
+)
+
+// Format is the format of Cluster API bootstrap data, as found in the format
+// key of the bootstrap data Secret.
+type Format string
+
+// Bootstrap data formats a Cluster API bootstrap provider can produce.
+const (
+	// FormatCloudConfig is cloud-init cloud-config, the only format we run.
+	FormatCloudConfig Format = "cloud-config"
+	// FormatIgnition is Ignition JSON, which we reject.
+	FormatIgnition Format = "ignition"
+)
+
+// Command is one process to run in the node container.
+type Command struct {
+	// Argv is executed directly, never through a shell, so that paths and
+	// arguments from the bootstrap data are not interpreted. Only runcmd
+	// string entries are shell scripts, because cloud-init runs them with sh.
+	Argv []string
+	// Stdin is fed to the process; nil means the process gets no stdin. It
+	// is the only way file contents reach the node.
+	Stdin []byte
+	// Description is short human text for progress conditions.
+	Description string
+}
+
+// Options tune how bootstrap data is turned into commands.
+type Options struct {
+	// KubeadmIgnorePreflightErrors adds --ignore-preflight-errors=all to
+	// kubeadm init and kubeadm join commands. kubeadm's system verification
+	// (kernel config, cgroups) and swap checks fail inside a container node,
+	// which Cluster API's Docker provider works around the same way.
+	KubeadmIgnorePreflightErrors bool
+}
+
+// The cloud-config modules we implement. Kubeadm bootstrap data uses only
+// these two; anything else is rejected rather than silently skipped because
+// the node would come up differently from what the user asked for.
+const (
+	moduleWriteFiles = "write_files"
+	moduleRunCmd     = "runcmd"
+)
+
+const cloudConfigHeader = "#cloud-config"
+
+// jinjaHeader is cloud-init's marker for user data to render with Jinja.
+var jinjaHeader = regexp.MustCompile(`(?i)^##\s*template:\s*jinja$`)
+
+// maxExpandedSize bounds the file contents and arguments that bootstrap data
+// may expand to. It lives in a Secret (at most 1 MiB), but gzip and YAML
+// aliases can multiply that a thousandfold, and everything is held in memory
+// and streamed through pods/exec.
+const maxExpandedSize = 64 << 20
+
+// descriptionMax keeps descriptions short enough for a condition message.
+const descriptionMax = 80
+
+const (
+	errWriteFile = "cannot convert write_files entry %d"
+	errRunCmd    = "cannot convert runcmd entry %d"
+)
+
+// Parse turns bootstrap data into the ordered commands that apply it: all
+// write_files first, then runcmd, which is the order cloud-init's modules run
+// in. An empty format means cloud-config, as in Cluster API's Secret.
+func Parse(format Format, data []byte, opts Options) ([]Command, error) {
+	if format != "" && format != FormatCloudConfig {
+		return nil, errors.Errorf("%w: %q", ErrUnsupportedFormat, format)
+	}
+	ok, jinja := header(data)
+	if !ok {
+		return nil, ErrMissingHeader
+	}
+	if jinja && usesJinja(data) {
+		return nil, ErrUnsupportedTemplate
+	}
+	modules, err := parseModules(data)
+	if err != nil {
+		return nil, err
+	}
+
+	var cmds []Command
+	budget := maxExpandedSize
+	files, err := sequence(modules[moduleWriteFiles], moduleWriteFiles)
+	if err != nil {
+		return nil, err
+	}
+	for i, n := range files {
+		c, size, err := writeFileCommands(n, budget)
+		if err != nil {
+			return nil, errors.Wrapf(err, errWriteFile, i)
+		}
+		budget -= size
+		cmds = append(cmds, c...)
+	}
+
+	runs, err := sequence(modules[moduleRunCmd], moduleRunCmd)
+	if err != nil {
+		return nil, err
+	}
+	for i, n := range runs {
+		c, err := runCommand(n, opts)
+		if err != nil {
+			return nil, errors.Wrapf(err, errRunCmd, i)
+		}
+		for _, a := range c.Argv {
+			budget -= len(a)
+		}
+		if budget < 0 {
+			return nil, errors.Wrapf(ErrTooLarge, errRunCmd, i)
+		}
+		cmds = append(cmds, c)
+	}
+	return cmds, nil
+}
+
+// header checks that the first non-blank line is #cloud-config, which is how
+// cloud-init tells cloud-config from the other user-data types (scripts,
+// MIME, ...). Cluster API's kubeadm bootstrap provider always puts cloud-init's
+// "## template: jinja" line before it, so that line is accepted too.
+func header(data []byte) (ok, jinja bool) {
+	for rest := data; len(rest) > 0; {
+		var line []byte
+		line, rest, _ = bytes.Cut(rest, []byte("\n"))
+		line = bytes.TrimRight(line, " \t\r")
+		switch {
+		case len(bytes.TrimSpace(line)) == 0:
+			continue
+		case !jinja && jinjaHeader.Match(line):
+			jinja = true
+			continue
+		}
+		return string(line) == cloudConfigHeader, jinja
+	}
+	return false, jinja
+}
+
+// usesJinja reports whether data has Jinja expressions or statements. Under
+// a Jinja header cloud-init would render them from instance metadata (e.g.
+// {{ ds.meta_data.local_hostname }}), which a kind node does not have;
+// passing them on literally would fail much later, e.g. as an invalid node
+// name in kubeadm.
+func usesJinja(data []byte) bool {
+	return bytes.Contains(data, []byte("{{")) || bytes.Contains(data, []byte("{%"))
+}
+
+// parseModules returns the top-level cloud-config keys we implement. Keys
+// with an empty value are treated as absent, because cloud-init does nothing
+// for them either.
+func parseModules(data []byte) (map[string]*yaml.Node, error) {
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	var doc yaml.Node
+	if err := dec.Decode(&doc); err != nil {
+		if errors.Is(err, io.EOF) {
+			return nil, nil
+		}
+		return nil, errors.Errorf("%w: %w", ErrMalformed, err)
+	}
+	var next yaml.Node
+	switch err := dec.Decode(&next); {
+	case err == nil:
+		return nil, errors.Errorf("%w: more than one YAML document", ErrMalformed)
+	case !errors.Is(err, io.EOF):
+		return nil, errors.Errorf("%w: %w", ErrMalformed, err)
+	}
+
+	root := resolve(&doc)
+	if root.Kind == yaml.DocumentNode && len(root.Content) > 0 {
+		root = resolve(root.Content[0])
+	}
+	if isEmpty(root) {
+		return nil, nil
+	}
+	if root.Kind != yaml.MappingNode {
+		return nil, errors.Errorf("%w: top level is not a mapping", ErrMalformed)
+	}
+
+	modules := map[string]*yaml.Node{}
+	seen := map[string]bool{}
+	for i := 0; i+1 < len(root.Content); i += 2 {
+		k, v := resolve(root.Content[i]), resolve(root.Content[i+1])
+		if k.Kind != yaml.ScalarNode {
+			return nil, errors.Errorf("%w: top-level key is not a string", ErrMalformed)
+		}
+		if seen[k.Value] {
+			return nil, errors.Errorf("%w: duplicate top-level key %q", ErrMalformed, k.Value)
+		}
+		seen[k.Value] = true
+		if isEmpty(v) {
+			continue
+		}
+		switch k.Value {
+		case moduleWriteFiles, moduleRunCmd:
+			modules[k.Value] = v
+		default:
+			return nil, errors.Errorf("%w: %q", ErrUnsupportedModule, k.Value)
+		}
+	}
+	return modules, nil
+}
+
+// runCommand converts one runcmd entry the way cloud-init does: a string is
+// a shell script, a list is an argv.
+func runCommand(n *yaml.Node, opts Options) (Command, error) {
+	var argv []string
+	switch n = resolve(n); n.Kind {
+	case yaml.ScalarNode:
+		if isNull(n) {
+			return Command{}, errors.Errorf("%w: runcmd entry is null", ErrMalformed)
+		}
+		argv = []string{"/bin/sh", "-c", n.Value}
+	case yaml.SequenceNode:
+		if len(n.Content) == 0 {
+			return Command{}, errors.Errorf("%w: runcmd entry is an empty list", ErrMalformed)
+		}
+		for _, e := range n.Content {
+			e = resolve(e)
+			if e.Kind != yaml.ScalarNode || isNull(e) {
+				return Command{}, errors.Errorf("%w: runcmd list element is not a string", ErrMalformed)
+			}
+			argv = append(argv, e.Value)
+		}
+	default:
+		return Command{}, errors.Errorf("%w: runcmd entry is neither a string nor a list", ErrMalformed)
+	}
+	// A NUL byte cannot be passed to execve; fail here instead of on the node.
+	for _, a := range argv {
+		if strings.IndexByte(a, 0) >= 0 {
+			return Command{}, errors.Errorf("%w: runcmd entry contains a NUL byte", ErrMalformed)
+		}
+	}
+	if opts.KubeadmIgnorePreflightErrors {
+		argv = ignorePreflightErrors(argv)
+	}
+	desc := "run " + strings.Join(argv, " ")
+	if n.Kind == yaml.ScalarNode {
+		desc = "run " + argv[2]
+	}
+	return Command{Argv: argv, Description: describe(desc)}, nil
+}
+
+// sequence returns the entries of a module, which must be a list.
+func sequence(n *yaml.Node, module string) ([]*yaml.Node, error) {
+	if n == nil {
+		return nil, nil
+	}
+	if n.Kind != yaml.SequenceNode {
+		return nil, errors.Errorf("%w: %s is not a list", ErrMalformed, module)
+	}
+	return n.Content, nil
+}
+
+// resolve follows YAML aliases so that anchors (&a / *a) work like cloud-init.
+func resolve(n *yaml.Node) *yaml.Node {
+	// The parser rejects alias cycles; the bound is only a backstop.
+	for i := 0; i < 100 && n.Kind == yaml.AliasNode && n.Alias != nil; i++ {
+		n = n.Alias
+	}
+	return n
+}
+
+func isNull(n *yaml.Node) bool {
+	return n.Kind == yaml.ScalarNode && n.ShortTag() == "!!null"
+}
+
+// isEmpty reports whether a value is null, "", [] or {}.
+func isEmpty(n *yaml.Node) bool {
+	switch n.Kind {
+	case yaml.ScalarNode:
+		return isNull(n) || (n.ShortTag() == "!!str" && n.Value == "")
+	case yaml.SequenceNode, yaml.MappingNode, yaml.DocumentNode:
+		return len(n.Content) == 0
+	}
+	return n.Kind == 0
+}
+
+// describe makes command text fit a one-line condition message.
+func describe(s string) string {
+	s = strings.Join(strings.Fields(strings.ToValidUTF8(s, "\uFFFD")), " ")
+	if utf8.RuneCountInString(s) <= descriptionMax {
+		return s
+	}
+	r := []rune(s)
+	return string(r[:descriptionMax-3]) + "..."
+}
