@@ -1,0 +1,146 @@
+/*
+Copyright 2026 The kindnode Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+// Command provider runs the manager of the kindnode provider: kind nodes as Pods in an outer cluster, for
+// Crossplane (NodePod, NodeService) and, in later releases, Cluster API.
+package main
+
+import (
+	"flag"
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/spf13/pflag"
+	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
+	"k8s.io/client-go/tools/leaderelection/resourcelock"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/cache"
+	"sigs.k8s.io/controller-runtime/pkg/healthz"
+	"sigs.k8s.io/controller-runtime/pkg/log/zap"
+	"sigs.k8s.io/controller-runtime/pkg/metrics"
+	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
+
+	"github.com/crossplane/crossplane-runtime/v2/pkg/controller"
+	"github.com/crossplane/crossplane-runtime/v2/pkg/feature"
+	"github.com/crossplane/crossplane-runtime/v2/pkg/gate"
+	"github.com/crossplane/crossplane-runtime/v2/pkg/logging"
+	"github.com/crossplane/crossplane-runtime/v2/pkg/ratelimiter"
+	"github.com/crossplane/crossplane-runtime/v2/pkg/reconciler/managed"
+
+	"github.com/kindnode/cluster-api-provider-kubernetes/apis"
+	"github.com/kindnode/cluster-api-provider-kubernetes/internal/clients"
+	kncontroller "github.com/kindnode/cluster-api-provider-kubernetes/internal/controller"
+	"github.com/kindnode/cluster-api-provider-kubernetes/internal/controller/nodepod"
+	"github.com/kindnode/cluster-api-provider-kubernetes/internal/kindnode"
+)
+
+func main() {
+	if err := run(); err != nil {
+		fmt.Fprintln(os.Stderr, "provider:", err)
+		os.Exit(1)
+	}
+}
+
+func run() error {
+	fs := pflag.CommandLine
+	var (
+		debug            = fs.Bool("debug", false, "Log at debug level, including controller-runtime's logs.")
+		leaderElection   = fs.Bool("leader-election", false, "Use leader election, so that only one replica reconciles.")
+		syncInterval     = fs.Duration("sync", time.Hour, "How often every watched object is re-read from the API server.")
+		pollInterval     = fs.Duration("poll", time.Minute, "How often each managed resource is checked for drift; outer Pod and Service changes are seen at once regardless.")
+		maxReconcileRate = fs.Int("max-reconcile-rate", 100, "The most reconciles per second, over all managed resources.")
+		concurrency      = fs.Int("max-concurrent-reconciles", 10, "How many managed resources of one kind are reconciled at once.")
+		managementPols   = fs.Bool("enable-management-policies", true, "Honour spec.managementPolicies.")
+		metricsAddr      = fs.String("metrics-bind-address", ":8080", "Where the metrics endpoint listens; 0 turns it off.")
+		probeAddr        = fs.String("health-probe-bind-address", ":8081", "Where the health and readiness probes listen; 0 turns them off.")
+		imageRepository  = fs.String("node-image-repository", kindnode.DefaultImageRepository, "Repository of the kind node images chosen by forProvider.kubernetesVersion.")
+		safeStart        = fs.Bool("safe-start", true, "Start each controller only once its CRDs exist (Crossplane's safe-start capability).")
+	)
+	fs.AddGoFlagSet(flag.CommandLine) // --kubeconfig, registered by controller-runtime.
+	pflag.Parse()
+
+	zl := zap.New(zap.UseDevMode(*debug))
+	ctrl.SetLogger(zl)
+	log := logging.NewLogrLogger(zl.WithName("provider-kindnode"))
+
+	cfg, err := ctrl.GetConfig()
+	if err != nil {
+		return fmt.Errorf("cannot get the API server's client configuration: %w", err)
+	}
+
+	s := runtime.NewScheme()
+	for _, add := range []func(*runtime.Scheme) error{clientgoscheme.AddToScheme, apiextensionsv1.AddToScheme, apis.AddToScheme} {
+		if err := add(s); err != nil {
+			return fmt.Errorf("cannot build the scheme: %w", err)
+		}
+	}
+
+	lease, renew := 60*time.Second, 50*time.Second
+	mgr, err := ctrl.NewManager(ratelimiter.LimitRESTConfig(cfg, *maxReconcileRate), ctrl.Options{
+		Scheme:                     s,
+		Cache:                      cache.Options{SyncPeriod: syncInterval},
+		Metrics:                    metricsserver.Options{BindAddress: *metricsAddr},
+		HealthProbeBindAddress:     *probeAddr,
+		LeaderElection:             *leaderElection,
+		LeaderElectionID:           "crossplane-leader-election-provider-kindnode",
+		LeaderElectionResourceLock: resourcelock.LeasesResourceLock,
+		LeaseDuration:              &lease,
+		RenewDeadline:              &renew,
+	})
+	if err != nil {
+		return fmt.Errorf("cannot create the manager: %w", err)
+	}
+	if err := mgr.AddHealthzCheck("healthz", healthz.Ping); err != nil {
+		return err
+	}
+	if err := mgr.AddReadyzCheck("readyz", healthz.Ping); err != nil {
+		return err
+	}
+
+	mrMetrics := managed.NewMRMetricRecorder()
+	metrics.Registry.MustRegister(mrMetrics)
+
+	o := controller.Options{
+		Logger:                  log,
+		MaxConcurrentReconciles: *concurrency,
+		PollInterval:            *pollInterval,
+		GlobalRateLimiter:       ratelimiter.NewGlobal(*maxReconcileRate),
+		Features:                &feature.Flags{},
+		Gate:                    new(gate.Gate[schema.GroupVersionKind]),
+		MetricOptions:           &controller.MetricOptions{MRMetrics: mrMetrics},
+	}
+	if *managementPols {
+		o.Features.Enable(feature.EnableBetaManagementPolicies)
+	}
+
+	clusters := clients.NewRegistry(mgr.GetConfig(), s)
+	defer clusters.Close()
+	no := nodepod.Options{Clusters: clusters, ImageRepository: *imageRepository}
+
+	setup := kncontroller.SetupManaged
+	if *safeStart {
+		setup = kncontroller.SetupManagedGated
+	}
+	if err := setup(mgr, o, no); err != nil {
+		return fmt.Errorf("cannot set up the controllers: %w", err)
+	}
+	log.Info("Starting the manager")
+	return mgr.Start(ctrl.SetupSignalHandler())
+}

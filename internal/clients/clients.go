@@ -1,0 +1,201 @@
+/*
+Copyright 2026 The kindnode Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+// Package clients connects the provider to outer clusters: the clusters that run node Pods. A connection is
+// made once per set of credentials and shared by every managed resource that uses them; its informer caches
+// see only the provider's own objects and turn their changes into reconcile requests at once.
+package clients
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"sync"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/client-go/rest"
+	"k8s.io/client-go/tools/clientcmd"
+	"sigs.k8s.io/controller-runtime/pkg/cache"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/crossplane/crossplane-runtime/v2/pkg/errors"
+
+	"github.com/kindnode/cluster-api-provider-kubernetes/internal/kindnode"
+)
+
+const (
+	errKubeconfig = "cannot build a client configuration from the kubeconfig"
+	errNewCache   = "cannot create informer cache for the outer cluster"
+	errNewClient  = "cannot create client for the outer cluster"
+	errInformer   = "cannot watch objects in the outer cluster"
+	errSync       = "cannot sync informer caches with the outer cluster within %s; check that it is reachable and that the credentials may list and watch Pods, Services and PersistentVolumeClaims"
+
+	// injectedKey names the connection made with the provider's own identity.
+	injectedKey = "injected-identity"
+)
+
+// A Cluster is a connection to one outer cluster.
+type Cluster struct {
+	// Config reaches the outer cluster; pods/exec uses it directly.
+	Config *rest.Config
+	// Client reads the provider's Pods, Services and PersistentVolumeClaims from informer caches and writes
+	// to the API server.
+	Client client.Client
+
+	cancel context.CancelFunc
+}
+
+// An EventSink receives every change the informers of any outer cluster see.
+type EventSink func(obj client.Object)
+
+// A Registry holds one Cluster per set of credentials and creates them on demand.
+type Registry struct {
+	local       *rest.Config
+	scheme      *runtime.Scheme
+	syncTimeout time.Duration
+
+	mu       sync.Mutex
+	clusters map[string]*Cluster
+	sinks    []EventSink
+}
+
+// A RegistryOption configures a Registry.
+type RegistryOption func(*Registry)
+
+// WithSyncTimeout bounds how long a new connection may take to fill its caches.
+func WithSyncTimeout(d time.Duration) RegistryOption {
+	return func(r *Registry) { r.syncTimeout = d }
+}
+
+// NewRegistry returns a Registry. local is the provider's own cluster, used for InjectedIdentity.
+func NewRegistry(local *rest.Config, s *runtime.Scheme, o ...RegistryOption) *Registry {
+	r := &Registry{local: local, scheme: s, syncTimeout: 30 * time.Second, clusters: map[string]*Cluster{}}
+	for _, fn := range o {
+		fn(r)
+	}
+	return r
+}
+
+// AddSink registers fn to receive the changes of the provider's objects in every outer cluster, including
+// clusters connected before the call.
+func (r *Registry) AddSink(fn EventSink) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.sinks = append(r.sinks, fn)
+}
+
+func (r *Registry) emit(obj any) {
+	o, ok := obj.(client.Object)
+	if !ok {
+		return
+	}
+	r.mu.Lock()
+	sinks := r.sinks
+	r.mu.Unlock()
+	for _, fn := range sinks {
+		fn(o)
+	}
+}
+
+// InjectedIdentity returns the connection to the cluster the provider runs in.
+func (r *Registry) InjectedIdentity(ctx context.Context) (*Cluster, error) {
+	return r.get(ctx, injectedKey, func() (*rest.Config, error) { return rest.CopyConfig(r.local), nil })
+}
+
+// Kubeconfig returns the connection described by a kubeconfig.
+func (r *Registry) Kubeconfig(ctx context.Context, kubeconfig []byte) (*Cluster, error) {
+	sum := sha256.Sum256(kubeconfig)
+	return r.get(ctx, "kubeconfig-"+hex.EncodeToString(sum[:]), func() (*rest.Config, error) {
+		cfg, err := clientcmd.RESTConfigFromKubeConfig(kubeconfig)
+		return cfg, errors.Wrap(err, errKubeconfig)
+	})
+}
+
+func (r *Registry) get(ctx context.Context, key string, config func() (*rest.Config, error)) (*Cluster, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if c, ok := r.clusters[key]; ok {
+		return c, nil
+	}
+	cfg, err := config()
+	if err != nil {
+		return nil, err
+	}
+	// Connecting holds the lock: a second reconcile for the same cluster should wait for the first
+	// connection rather than open its own.
+	c, err := r.connect(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	r.clusters[key] = c
+	return c, nil
+}
+
+// watched are the kinds the provider creates in outer clusters.
+func watched() []client.Object {
+	return []client.Object{&corev1.Pod{}, &corev1.Service{}, &corev1.PersistentVolumeClaim{}}
+}
+
+func (r *Registry) connect(ctx context.Context, cfg *rest.Config) (*Cluster, error) {
+	ca, err := cache.New(cfg, cache.Options{
+		Scheme: r.scheme,
+		// Only the provider's own objects: an outer cluster may run many unrelated Pods.
+		DefaultLabelSelector: labels.SelectorFromSet(labels.Set{kindnode.LabelManaged: kindnode.LabelManagedValue}),
+		DefaultTransform:     cache.TransformStripManagedFields(),
+	})
+	if err != nil {
+		return nil, errors.Wrap(err, errNewCache)
+	}
+	cctx, cancel := context.WithCancel(context.Background())
+	for _, obj := range watched() {
+		inf, err := ca.GetInformer(cctx, obj, cache.BlockUntilSynced(false))
+		if err != nil {
+			cancel()
+			return nil, errors.Wrap(err, errInformer)
+		}
+		if _, err := inf.AddEventHandler(handlerFuncs{emit: r.emit}); err != nil {
+			cancel()
+			return nil, errors.Wrap(err, errInformer)
+		}
+	}
+	go func() { _ = ca.Start(cctx) }()
+
+	sctx, scancel := context.WithTimeout(ctx, r.syncTimeout)
+	defer scancel()
+	if !ca.WaitForCacheSync(sctx) {
+		cancel()
+		return nil, errors.Errorf(errSync, r.syncTimeout)
+	}
+	cl, err := client.New(cfg, client.Options{Scheme: r.scheme, Cache: &client.CacheOptions{Reader: ca}})
+	if err != nil {
+		cancel()
+		return nil, errors.Wrap(err, errNewClient)
+	}
+	return &Cluster{Config: cfg, Client: cl, cancel: cancel}, nil
+}
+
+// Close stops every connection's informers.
+func (r *Registry) Close() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for k, c := range r.clusters {
+		c.cancel()
+		delete(r.clusters, k)
+	}
+}

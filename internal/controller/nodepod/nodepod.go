@@ -1,0 +1,354 @@
+/*
+Copyright 2026 The kindnode Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+// Package nodepod reconciles NodePods: a kind node as a Pod in an outer cluster.
+package nodepod
+
+import (
+	"context"
+	"strconv"
+
+	xpv2 "github.com/crossplane/crossplane/apis/v2/core/v2"
+	corev1 "k8s.io/api/core/v1"
+	kerrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/event"
+	"sigs.k8s.io/controller-runtime/pkg/handler"
+	"sigs.k8s.io/controller-runtime/pkg/source"
+
+	"github.com/crossplane/crossplane-runtime/v2/pkg/controller"
+	"github.com/crossplane/crossplane-runtime/v2/pkg/errors"
+	xpevent "github.com/crossplane/crossplane-runtime/v2/pkg/event"
+	"github.com/crossplane/crossplane-runtime/v2/pkg/feature"
+	"github.com/crossplane/crossplane-runtime/v2/pkg/meta"
+	"github.com/crossplane/crossplane-runtime/v2/pkg/ratelimiter"
+	"github.com/crossplane/crossplane-runtime/v2/pkg/reconciler/managed"
+	"github.com/crossplane/crossplane-runtime/v2/pkg/resource"
+
+	"github.com/kindnode/cluster-api-provider-kubernetes/apis/kindnode/v1alpha1"
+	apisv1alpha1 "github.com/kindnode/cluster-api-provider-kubernetes/apis/v1alpha1"
+	"github.com/kindnode/cluster-api-provider-kubernetes/internal/clients"
+	"github.com/kindnode/cluster-api-provider-kubernetes/internal/kindnode"
+)
+
+const (
+	errTrackPCUsage = "cannot track ProviderConfig usage"
+	errConnect      = "cannot connect to the outer cluster"
+	errBuildPod     = "cannot build the node Pod from forProvider"
+	errGetPod       = "cannot get the node Pod"
+	errCreatePod    = "cannot create the node Pod"
+	errCreatePVC    = "cannot create a PersistentVolumeClaim of the node"
+	errPatchPod     = "cannot update the node Pod's labels and annotations"
+	errDeletePod    = "cannot delete the node Pod"
+	errDeletePVC    = "cannot delete a PersistentVolumeClaim of the node"
+	errForeignPod   = "a Pod named %s/%s exists in the outer cluster but does not belong to this NodePod; rename the NodePod or remove that Pod"
+)
+
+// Options configure the NodePod controller beyond crossplane-runtime's.
+type Options struct {
+	// Clusters connects to outer clusters.
+	Clusters *clients.Registry
+	// ImageRepository is the kind node image repository used with forProvider.kubernetesVersion.
+	ImageRepository string
+}
+
+// Setup adds a controller that reconciles NodePods.
+func Setup(mgr ctrl.Manager, o controller.Options, no Options) error {
+	name := managed.ControllerName(v1alpha1.NodePodGroupKind)
+
+	// Finished bootstrap runs and outer Pod changes both come back as reconcile requests, so Ready follows
+	// the node at once and not at the next poll.
+	done := make(chan event.TypedGenericEvent[*v1alpha1.NodePod], 128)
+	boot := newBootstrapper(func(nn types.NamespacedName) {
+		done <- event.TypedGenericEvent[*v1alpha1.NodePod]{Object: &v1alpha1.NodePod{ObjectMeta: metav1.ObjectMeta{Namespace: nn.Namespace, Name: nn.Name}}}
+	})
+	if err := mgr.Add(boot); err != nil {
+		return errors.Wrap(err, "cannot add the bootstrap runner to the manager")
+	}
+
+	opts := []managed.ReconcilerOption{
+		managed.WithTypedExternalConnector[*v1alpha1.NodePod](&connector{
+			kube:            mgr.GetClient(),
+			usage:           resource.NewProviderConfigUsageTracker(mgr.GetClient(), &apisv1alpha1.ProviderConfigUsage{}),
+			clusters:        no.Clusters,
+			boot:            boot,
+			imageRepository: no.ImageRepository,
+		}),
+		managed.WithLogger(o.Logger.WithValues("controller", name)),
+		managed.WithPollInterval(o.PollInterval),
+		// Create treats AlreadyExists as success, so a cache that has not yet seen a new object costs a
+		// harmless second create. The default grace period would instead hold every deletion for 30 s
+		// after a create.
+		managed.WithCreationGracePeriod(0),
+		managed.WithRecorder(xpevent.NewAPIRecorder(mgr.GetEventRecorderFor(name))), //nolint:staticcheck // crossplane-runtime's recorder still takes the legacy events API.
+	}
+	if o.Features.Enabled(feature.EnableBetaManagementPolicies) {
+		opts = append(opts, managed.WithManagementPolicies())
+	}
+	if o.MetricOptions != nil {
+		opts = append(opts, managed.WithMetricRecorder(o.MetricOptions.MRMetrics))
+	}
+
+	r := managed.NewReconciler(mgr, resource.ManagedKind(v1alpha1.NodePodGroupVersionKind), opts...)
+
+	return ctrl.NewControllerManagedBy(mgr).
+		Named(name).
+		WithOptions(o.ForControllerRuntime()).
+		WithEventFilter(resource.DesiredStateChanged()).
+		For(&v1alpha1.NodePod{}).
+		WatchesRawSource(no.Clusters.Source(v1alpha1.NodePodKind)).
+		WatchesRawSource(source.Channel(done, &handler.TypedEnqueueRequestForObject[*v1alpha1.NodePod]{})).
+		Complete(ratelimiter.NewReconciler(name, r, o.GlobalRateLimiter))
+}
+
+type connector struct {
+	kube            client.Client
+	usage           *resource.ProviderConfigUsageTracker
+	clusters        *clients.Registry
+	boot            *bootstrapper
+	imageRepository string
+}
+
+func (c *connector) Connect(ctx context.Context, cr *v1alpha1.NodePod) (managed.TypedExternalClient[*v1alpha1.NodePod], error) {
+	cd, err := clients.Credentials(ctx, c.kube, cr.GetProviderConfigReference(), cr.GetNamespace())
+	if err != nil {
+		// A NodePod whose config never resolved never created anything: let it go rather than hold its
+		// finalizer forever.
+		if meta.WasDeleted(cr) && neverCreated(cr) && (clients.IsUnknownKind(err) || kerrors.IsNotFound(err)) {
+			return nothing{}, nil
+		}
+		return nil, err
+	}
+	if err := c.usage.Track(ctx, cr); err != nil {
+		return nil, errors.Wrap(err, errTrackPCUsage)
+	}
+	outer, err := c.clusters.ForCredentials(ctx, c.kube, cd)
+	if err != nil {
+		return nil, errors.Wrap(err, errConnect)
+	}
+	return &external{kube: c.kube, outer: outer, boot: c.boot, imageRepository: c.imageRepository}, nil
+}
+
+// neverCreated reports whether no Pod was ever created for the NodePod.
+func neverCreated(cr *v1alpha1.NodePod) bool {
+	return meta.GetExternalCreateSucceeded(cr).IsZero() && meta.GetExternalCreatePending(cr).IsZero() && cr.Status.AtProvider.PodUID == ""
+}
+
+// nothing is the external client of a NodePod that has nothing in any outer cluster.
+type nothing struct{}
+
+func (nothing) Observe(context.Context, *v1alpha1.NodePod) (managed.ExternalObservation, error) {
+	return managed.ExternalObservation{ResourceExists: false}, nil
+}
+
+func (nothing) Create(context.Context, *v1alpha1.NodePod) (managed.ExternalCreation, error) {
+	return managed.ExternalCreation{}, nil
+}
+
+func (nothing) Update(context.Context, *v1alpha1.NodePod) (managed.ExternalUpdate, error) {
+	return managed.ExternalUpdate{}, nil
+}
+
+func (nothing) Delete(context.Context, *v1alpha1.NodePod) (managed.ExternalDelete, error) {
+	return managed.ExternalDelete{}, nil
+}
+
+func (nothing) Disconnect(context.Context) error { return nil }
+
+type external struct {
+	kube            client.Client
+	outer           *clients.Cluster
+	boot            *bootstrapper
+	imageRepository string
+}
+
+// node is what the engine needs to build the NodePod's outer objects.
+func (e *external) node(cr *v1alpha1.NodePod) kindnode.Node {
+	ns := cr.Spec.ForProvider.Namespace
+	if ns == "" {
+		ns = cr.GetNamespace()
+	}
+	return kindnode.Node{
+		Name:            meta.GetExternalName(cr),
+		Namespace:       ns,
+		Owner:           kindnode.Owner{Kind: v1alpha1.NodePodKind, Name: cr.GetName(), Namespace: cr.GetNamespace()},
+		Params:          cr.Spec.ForProvider,
+		ImageRepository: e.imageRepository,
+	}
+}
+
+func (e *external) desired(cr *v1alpha1.NodePod) (*corev1.Pod, error) {
+	pod, err := kindnode.BuildPod(e.node(cr))
+	if err != nil {
+		return nil, errors.Wrap(err, errBuildPod)
+	}
+	kindnode.RecordManagedMetadata(pod)
+	return pod, nil
+}
+
+func (e *external) Observe(ctx context.Context, cr *v1alpha1.NodePod) (managed.ExternalObservation, error) {
+	n := e.node(cr)
+	pod := &corev1.Pod{}
+	if err := e.outer.Client.Get(ctx, types.NamespacedName{Namespace: n.Namespace, Name: n.Name}, pod); err != nil {
+		if kerrors.IsNotFound(err) {
+			return managed.ExternalObservation{ResourceExists: false}, nil
+		}
+		return managed.ExternalObservation{}, errors.Wrap(err, errGetPod)
+	}
+	if o, ok := kindnode.OwnerFromLabels(pod.GetLabels()); !ok || o != n.Owner {
+		return managed.ExternalObservation{}, errors.Errorf(errForeignPod, pod.Namespace, pod.Name)
+	}
+
+	obs := kindnode.ObservePod(pod)
+	prev := cr.Status.AtProvider
+	obs.Bootstrapped = prev.Bootstrapped && prev.PodUID == obs.PodUID
+	cr.Status.AtProvider = obs
+
+	if meta.WasDeleted(cr) {
+		// The Pod is going; report it until it is gone so the finalizer outlives it.
+		return managed.ExternalObservation{ResourceExists: true, ResourceUpToDate: true}, nil
+	}
+
+	desired, err := e.desired(cr)
+	if err != nil {
+		return managed.ExternalObservation{}, err
+	}
+
+	e.observeBootstrap(ctx, cr, pod)
+	setReady(cr, pod)
+
+	upToDate := true
+	switch {
+	case pod.GetDeletionTimestamp() != nil:
+		// Being replaced; Create follows once it is gone.
+	case pod.Annotations[kindnode.AnnotationSpecHash] != desired.Annotations[kindnode.AnnotationSpecHash]:
+		if cr.Spec.ForProvider.UpdatePolicy == v1alpha1.UpdatePolicyRecreate {
+			cr.Status.SetConditions(podUpToDate(corev1.ConditionFalse, v1alpha1.ReasonRecreating, "forProvider changed fields a Pod cannot change in place; the Pod is being recreated"))
+			upToDate = false
+			break
+		}
+		cr.Status.SetConditions(podUpToDate(corev1.ConditionFalse, v1alpha1.ReasonImmutableFieldChanged,
+			"forProvider changed fields a Pod cannot change in place; the running Pod keeps the old ones. Set spec.forProvider.updatePolicy to Recreate to replace it, or delete the Pod"))
+		desired.Annotations[kindnode.AnnotationSpecHash] = pod.Annotations[kindnode.AnnotationSpecHash]
+		upToDate = kindnode.MetadataUpToDate(pod, desired)
+	default:
+		cr.Status.SetConditions(podUpToDate(corev1.ConditionTrue, v1alpha1.ReasonPodMatches, ""))
+		upToDate = kindnode.MetadataUpToDate(pod, desired)
+	}
+
+	return managed.ExternalObservation{
+		ResourceExists:    true,
+		ResourceUpToDate:  upToDate,
+		ConnectionDetails: connectionDetails(cr),
+	}, nil
+}
+
+// connectionDetails publish where a control-plane node's API server listens.
+func connectionDetails(cr *v1alpha1.NodePod) managed.ConnectionDetails {
+	if cr.Spec.ForProvider.Role != v1alpha1.NodeRoleControlPlane || cr.Status.AtProvider.PodIP == "" {
+		return nil
+	}
+	return managed.ConnectionDetails{
+		"endpoint": []byte(cr.Status.AtProvider.PodIP),
+		"port":     []byte(strconv.Itoa(kindnode.APIServerPort)),
+	}
+}
+
+func podUpToDate(s corev1.ConditionStatus, r xpv2.ConditionReason, msg string) xpv2.Condition {
+	return xpv2.Condition{Type: v1alpha1.TypePodUpToDate, Status: s, Reason: r, Message: msg, LastTransitionTime: metav1.Now()}
+}
+
+// setReady makes Ready tell whether the node is up: its Pod is ready and its bootstrap, if any, completed.
+func setReady(cr *v1alpha1.NodePod, pod *corev1.Pod) {
+	available, reason, msg := kindnode.PodAvailability(pod)
+	switch {
+	case !available:
+		cr.Status.SetConditions(xpv2.Condition{Type: xpv2.TypeReady, Status: corev1.ConditionFalse, Reason: xpv2.ConditionReason(reason), Message: msg, LastTransitionTime: metav1.Now()})
+	case cr.Spec.ForProvider.BootstrapDataSecretRef != nil && !cr.Status.AtProvider.Bootstrapped:
+		cr.Status.SetConditions(xpv2.Unavailable().WithMessage("the node Pod is ready; waiting for its bootstrap to complete (see the Bootstrapped condition)"))
+	default:
+		cr.Status.SetConditions(xpv2.Available())
+	}
+}
+
+func (e *external) Create(ctx context.Context, cr *v1alpha1.NodePod) (managed.ExternalCreation, error) {
+	cr.Status.SetConditions(xpv2.Creating())
+	pod, err := e.desired(cr)
+	if err != nil {
+		return managed.ExternalCreation{}, err
+	}
+	for _, pvc := range kindnode.BuildPVCs(e.node(cr)) {
+		if err := e.outer.Client.Create(ctx, pvc); resource.Ignore(kerrors.IsAlreadyExists, err) != nil {
+			return managed.ExternalCreation{}, errors.Wrap(err, errCreatePVC)
+		}
+	}
+	// The informer may not have seen a Pod created a moment ago; creating it twice is not an error.
+	if err := e.outer.Client.Create(ctx, pod); resource.Ignore(kerrors.IsAlreadyExists, err) != nil {
+		return managed.ExternalCreation{}, errors.Wrap(err, errCreatePod)
+	}
+	return managed.ExternalCreation{}, nil
+}
+
+func (e *external) Update(ctx context.Context, cr *v1alpha1.NodePod) (managed.ExternalUpdate, error) {
+	n := e.node(cr)
+	pod := &corev1.Pod{}
+	if err := e.outer.Client.Get(ctx, types.NamespacedName{Namespace: n.Namespace, Name: n.Name}, pod); err != nil {
+		return managed.ExternalUpdate{}, errors.Wrap(resource.Ignore(kerrors.IsNotFound, err), errGetPod)
+	}
+	desired, err := e.desired(cr)
+	if err != nil {
+		return managed.ExternalUpdate{}, err
+	}
+	if pod.Annotations[kindnode.AnnotationSpecHash] != desired.Annotations[kindnode.AnnotationSpecHash] {
+		if cr.Spec.ForProvider.UpdatePolicy == v1alpha1.UpdatePolicyRecreate {
+			// Persistent volumes stay; the Pod comes back from them on the next Create.
+			err := e.outer.Client.Delete(ctx, pod, client.Preconditions{UID: &pod.UID})
+			return managed.ExternalUpdate{}, errors.Wrap(resource.Ignore(kerrors.IsNotFound, err), errDeletePod)
+		}
+		desired.Annotations[kindnode.AnnotationSpecHash] = pod.Annotations[kindnode.AnnotationSpecHash]
+	}
+	patch, changed := kindnode.MetadataPatch(pod, desired)
+	if !changed {
+		return managed.ExternalUpdate{}, nil
+	}
+	err = e.outer.Client.Patch(ctx, pod, client.RawPatch(types.MergePatchType, patch))
+	return managed.ExternalUpdate{}, errors.Wrap(err, errPatchPod)
+}
+
+func (e *external) Delete(ctx context.Context, cr *v1alpha1.NodePod) (managed.ExternalDelete, error) {
+	cr.Status.SetConditions(xpv2.Deleting())
+	n := e.node(cr)
+	pod := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Namespace: n.Namespace, Name: n.Name}}
+	if err := e.outer.Client.Delete(ctx, pod); resource.Ignore(kerrors.IsNotFound, err) != nil {
+		return managed.ExternalDelete{}, errors.Wrap(err, errDeletePod)
+	}
+	p := cr.Spec.ForProvider.Persistence
+	if p == nil || p.ReclaimPolicy == v1alpha1.ReclaimPolicyRetain {
+		return managed.ExternalDelete{}, nil
+	}
+	// Claims in use by the terminating Pod are held back by the outer cluster until the Pod is gone.
+	for _, pvc := range kindnode.BuildPVCs(n) {
+		if err := e.outer.Client.Delete(ctx, pvc); resource.Ignore(kerrors.IsNotFound, err) != nil {
+			return managed.ExternalDelete{}, errors.Wrap(err, errDeletePVC)
+		}
+	}
+	return managed.ExternalDelete{}, nil
+}
+
+func (e *external) Disconnect(context.Context) error { return nil }

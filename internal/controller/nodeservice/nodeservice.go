@@ -1,0 +1,263 @@
+/*
+Copyright 2026 The kindnode Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+// Package nodeservice reconciles NodeServices: the Service that is an inner cluster's control-plane endpoint.
+package nodeservice
+
+import (
+	"context"
+	"strconv"
+
+	xpv2 "github.com/crossplane/crossplane/apis/v2/core/v2"
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/equality"
+	kerrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/crossplane/crossplane-runtime/v2/pkg/controller"
+	"github.com/crossplane/crossplane-runtime/v2/pkg/errors"
+	xpevent "github.com/crossplane/crossplane-runtime/v2/pkg/event"
+	"github.com/crossplane/crossplane-runtime/v2/pkg/feature"
+	"github.com/crossplane/crossplane-runtime/v2/pkg/meta"
+	"github.com/crossplane/crossplane-runtime/v2/pkg/ratelimiter"
+	"github.com/crossplane/crossplane-runtime/v2/pkg/reconciler/managed"
+	"github.com/crossplane/crossplane-runtime/v2/pkg/resource"
+
+	"github.com/kindnode/cluster-api-provider-kubernetes/apis/kindnode/v1alpha1"
+	apisv1alpha1 "github.com/kindnode/cluster-api-provider-kubernetes/apis/v1alpha1"
+	"github.com/kindnode/cluster-api-provider-kubernetes/internal/clients"
+	"github.com/kindnode/cluster-api-provider-kubernetes/internal/kindnode"
+)
+
+const (
+	errTrackPCUsage  = "cannot track ProviderConfig usage"
+	errConnect       = "cannot connect to the outer cluster"
+	errGetService    = "cannot get the endpoint Service"
+	errCreateService = "cannot create the endpoint Service"
+	errUpdateService = "cannot update the endpoint Service"
+	errDeleteService = "cannot delete the endpoint Service"
+	errForeign       = "a Service named %s/%s exists in the outer cluster but does not belong to this NodeService; rename the NodeService or remove that Service"
+)
+
+// Setup adds a controller that reconciles NodeServices.
+func Setup(mgr ctrl.Manager, o controller.Options, clusters *clients.Registry) error {
+	name := managed.ControllerName(v1alpha1.NodeServiceGroupKind)
+
+	opts := []managed.ReconcilerOption{
+		managed.WithTypedExternalConnector[*v1alpha1.NodeService](&connector{
+			kube:     mgr.GetClient(),
+			usage:    resource.NewProviderConfigUsageTracker(mgr.GetClient(), &apisv1alpha1.ProviderConfigUsage{}),
+			clusters: clusters,
+		}),
+		managed.WithLogger(o.Logger.WithValues("controller", name)),
+		managed.WithPollInterval(o.PollInterval),
+		// Create treats AlreadyExists as success, so a cache that has not yet seen a new object costs a
+		// harmless second create. The default grace period would instead hold every deletion for 30 s
+		// after a create.
+		managed.WithCreationGracePeriod(0),
+		managed.WithRecorder(xpevent.NewAPIRecorder(mgr.GetEventRecorderFor(name))), //nolint:staticcheck // crossplane-runtime's recorder still takes the legacy events API.
+	}
+	if o.Features.Enabled(feature.EnableBetaManagementPolicies) {
+		opts = append(opts, managed.WithManagementPolicies())
+	}
+	if o.MetricOptions != nil {
+		opts = append(opts, managed.WithMetricRecorder(o.MetricOptions.MRMetrics))
+	}
+
+	r := managed.NewReconciler(mgr, resource.ManagedKind(v1alpha1.NodeServiceGroupVersionKind), opts...)
+
+	return ctrl.NewControllerManagedBy(mgr).
+		Named(name).
+		WithOptions(o.ForControllerRuntime()).
+		WithEventFilter(resource.DesiredStateChanged()).
+		For(&v1alpha1.NodeService{}).
+		WatchesRawSource(clusters.Source(v1alpha1.NodeServiceKind)).
+		Complete(ratelimiter.NewReconciler(name, r, o.GlobalRateLimiter))
+}
+
+type connector struct {
+	kube     client.Client
+	usage    *resource.ProviderConfigUsageTracker
+	clusters *clients.Registry
+}
+
+func (c *connector) Connect(ctx context.Context, cr *v1alpha1.NodeService) (managed.TypedExternalClient[*v1alpha1.NodeService], error) {
+	cd, err := clients.Credentials(ctx, c.kube, cr.GetProviderConfigReference(), cr.GetNamespace())
+	if err != nil {
+		if meta.WasDeleted(cr) && neverCreated(cr) && (clients.IsUnknownKind(err) || kerrors.IsNotFound(err)) {
+			return nothing{}, nil
+		}
+		return nil, err
+	}
+	if err := c.usage.Track(ctx, cr); err != nil {
+		return nil, errors.Wrap(err, errTrackPCUsage)
+	}
+	outer, err := c.clusters.ForCredentials(ctx, c.kube, cd)
+	if err != nil {
+		return nil, errors.Wrap(err, errConnect)
+	}
+	return &external{outer: outer}, nil
+}
+
+// neverCreated reports whether no Service was ever created for the NodeService.
+func neverCreated(cr *v1alpha1.NodeService) bool {
+	return meta.GetExternalCreateSucceeded(cr).IsZero() && meta.GetExternalCreatePending(cr).IsZero() && cr.Status.AtProvider.ServiceName == ""
+}
+
+// nothing is the external client of a NodeService that has nothing in any outer cluster.
+type nothing struct{}
+
+func (nothing) Observe(context.Context, *v1alpha1.NodeService) (managed.ExternalObservation, error) {
+	return managed.ExternalObservation{ResourceExists: false}, nil
+}
+
+func (nothing) Create(context.Context, *v1alpha1.NodeService) (managed.ExternalCreation, error) {
+	return managed.ExternalCreation{}, nil
+}
+
+func (nothing) Update(context.Context, *v1alpha1.NodeService) (managed.ExternalUpdate, error) {
+	return managed.ExternalUpdate{}, nil
+}
+
+func (nothing) Delete(context.Context, *v1alpha1.NodeService) (managed.ExternalDelete, error) {
+	return managed.ExternalDelete{}, nil
+}
+
+func (nothing) Disconnect(context.Context) error { return nil }
+
+type external struct {
+	outer *clients.Cluster
+}
+
+func endpoint(cr *v1alpha1.NodeService) kindnode.Endpoint {
+	ns := cr.Spec.ForProvider.Namespace
+	if ns == "" {
+		ns = cr.GetNamespace()
+	}
+	return kindnode.Endpoint{
+		Name:      meta.GetExternalName(cr),
+		Namespace: ns,
+		Owner:     kindnode.Owner{Kind: v1alpha1.NodeServiceKind, Name: cr.GetName(), Namespace: cr.GetNamespace()},
+		Params:    cr.Spec.ForProvider,
+	}
+}
+
+func desired(cr *v1alpha1.NodeService) *corev1.Service {
+	svc := kindnode.BuildService(endpoint(cr))
+	kindnode.RecordManagedMetadata(svc)
+	return svc
+}
+
+func (e *external) Observe(ctx context.Context, cr *v1alpha1.NodeService) (managed.ExternalObservation, error) {
+	ep := endpoint(cr)
+	svc := &corev1.Service{}
+	if err := e.outer.Client.Get(ctx, types.NamespacedName{Namespace: ep.Namespace, Name: ep.Name}, svc); err != nil {
+		if kerrors.IsNotFound(err) {
+			return managed.ExternalObservation{ResourceExists: false}, nil
+		}
+		return managed.ExternalObservation{}, errors.Wrap(err, errGetService)
+	}
+	if o, ok := kindnode.OwnerFromLabels(svc.GetLabels()); !ok || o != ep.Owner {
+		return managed.ExternalObservation{}, errors.Errorf(errForeign, svc.Namespace, svc.Name)
+	}
+	cr.Status.AtProvider = kindnode.ObserveService(svc)
+	if meta.WasDeleted(cr) {
+		return managed.ExternalObservation{ResourceExists: true, ResourceUpToDate: true}, nil
+	}
+
+	host, port, ok := kindnode.EndpointAddress(svc)
+	if !ok {
+		cr.Status.SetConditions(xpv2.Unavailable().WithMessage("waiting for the outer cluster to give the Service an address"))
+		return managed.ExternalObservation{ResourceExists: true, ResourceUpToDate: specUpToDate(svc, desired(cr))}, nil
+	}
+	cr.Status.SetConditions(xpv2.Available())
+	return managed.ExternalObservation{
+		ResourceExists:   true,
+		ResourceUpToDate: specUpToDate(svc, desired(cr)),
+		ConnectionDetails: managed.ConnectionDetails{
+			"endpoint": []byte(host),
+			"port":     []byte(strconv.Itoa(int(port))),
+		},
+	}, nil
+}
+
+// specUpToDate compares what the provider sets on a Service; the outer cluster fills in the rest.
+func specUpToDate(current, want *corev1.Service) bool {
+	if !kindnode.MetadataUpToDate(current, want) {
+		return false
+	}
+	merged := current.DeepCopy()
+	applySpec(merged, want)
+	return equality.Semantic.DeepEqual(current.Spec, merged.Spec)
+}
+
+// applySpec copies the fields the provider owns from want to svc.
+func applySpec(svc, want *corev1.Service) {
+	svc.Spec.Type = want.Spec.Type
+	svc.Spec.Selector = want.Spec.Selector
+	if want.Spec.LoadBalancerClass != nil {
+		svc.Spec.LoadBalancerClass = want.Spec.LoadBalancerClass
+	}
+	ports := make([]corev1.ServicePort, len(want.Spec.Ports))
+	for i, p := range want.Spec.Ports {
+		// Keep the node port the outer cluster allocated unless forProvider asks for a fixed one.
+		if p.NodePort == 0 && svc.Spec.Type != corev1.ServiceTypeClusterIP {
+			for _, cp := range svc.Spec.Ports {
+				if cp.Name == p.Name {
+					p.NodePort = cp.NodePort
+				}
+			}
+		}
+		ports[i] = p
+	}
+	svc.Spec.Ports = ports
+}
+
+func (e *external) Create(ctx context.Context, cr *v1alpha1.NodeService) (managed.ExternalCreation, error) {
+	cr.Status.SetConditions(xpv2.Creating())
+	err := e.outer.Client.Create(ctx, desired(cr))
+	return managed.ExternalCreation{}, errors.Wrap(resource.Ignore(kerrors.IsAlreadyExists, err), errCreateService)
+}
+
+func (e *external) Update(ctx context.Context, cr *v1alpha1.NodeService) (managed.ExternalUpdate, error) {
+	ep := endpoint(cr)
+	svc := &corev1.Service{}
+	if err := e.outer.Client.Get(ctx, types.NamespacedName{Namespace: ep.Namespace, Name: ep.Name}, svc); err != nil {
+		return managed.ExternalUpdate{}, errors.Wrap(err, errGetService)
+	}
+	want := desired(cr)
+	if patch, changed := kindnode.MetadataPatch(svc, want); changed {
+		if err := e.outer.Client.Patch(ctx, svc, client.RawPatch(types.MergePatchType, patch)); err != nil {
+			return managed.ExternalUpdate{}, errors.Wrap(err, errUpdateService)
+		}
+	}
+	applySpec(svc, want)
+	err := e.outer.Client.Update(ctx, svc)
+	return managed.ExternalUpdate{}, errors.Wrap(err, errUpdateService)
+}
+
+func (e *external) Delete(ctx context.Context, cr *v1alpha1.NodeService) (managed.ExternalDelete, error) {
+	cr.Status.SetConditions(xpv2.Deleting())
+	ep := endpoint(cr)
+	svc := &corev1.Service{ObjectMeta: metav1.ObjectMeta{Namespace: ep.Namespace, Name: ep.Name}}
+	err := e.outer.Client.Delete(ctx, svc)
+	return managed.ExternalDelete{}, errors.Wrap(resource.Ignore(kerrors.IsNotFound, err), errDeleteService)
+}
+
+func (e *external) Disconnect(context.Context) error { return nil }
