@@ -1,0 +1,375 @@
+/*
+Copyright 2026 The kindnode Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package controller_test
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	xpv2 "github.com/crossplane/crossplane/apis/v2/core/v2"
+	corev1 "k8s.io/api/core/v1"
+	kerrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/resource"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/crossplane/crossplane-runtime/v2/pkg/meta"
+
+	"github.com/kindnode/cluster-api-provider-kubernetes/apis/kindnode/v1alpha1"
+	apisv1alpha1 "github.com/kindnode/cluster-api-provider-kubernetes/apis/v1alpha1"
+	"github.com/kindnode/cluster-api-provider-kubernetes/internal/kindnode"
+)
+
+func newNodePod(ns, name string, mutate ...func(*v1alpha1.NodePod)) *v1alpha1.NodePod {
+	np := &v1alpha1.NodePod{
+		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name},
+		Spec: v1alpha1.NodePodSpec{
+			ManagedResourceSpec: xpv2.ManagedResourceSpec{
+				ProviderConfigReference: &xpv2.ProviderConfigReference{Kind: apisv1alpha1.ProviderConfigKind, Name: "default"},
+			},
+			ForProvider: v1alpha1.NodePodParameters{
+				ClusterName:       "inner",
+				Role:              v1alpha1.NodeRoleWorker,
+				KubernetesVersion: "v1.37.2",
+			},
+		},
+	}
+	for _, fn := range mutate {
+		fn(np)
+	}
+	return np
+}
+
+func getPod(ns, name string) (*corev1.Pod, error) {
+	pod := &corev1.Pod{}
+	err := kube.Get(context.Background(), types.NamespacedName{Namespace: ns, Name: name}, pod)
+	return pod, err
+}
+
+func getNodePod(t *testing.T, ns, name string) *v1alpha1.NodePod {
+	t.Helper()
+	np := &v1alpha1.NodePod{}
+	if err := kube.Get(context.Background(), types.NamespacedName{Namespace: ns, Name: name}, np); err != nil {
+		t.Fatal(err)
+	}
+	return np
+}
+
+// markRunningReady does what a kubelet would: no kubelet runs against the test API server.
+func markRunningReady(t testing.TB, pod *corev1.Pod) {
+	t.Helper()
+	now := metav1.Now()
+	pod.Status = corev1.PodStatus{
+		Phase: corev1.PodRunning,
+		PodIP: "10.1.2.3",
+		Conditions: []corev1.PodCondition{
+			{Type: corev1.PodScheduled, Status: corev1.ConditionTrue, LastTransitionTime: now},
+			{Type: corev1.PodReady, Status: corev1.ConditionTrue, LastTransitionTime: now},
+			{Type: corev1.ContainersReady, Status: corev1.ConditionTrue, LastTransitionTime: now},
+		},
+		ContainerStatuses: []corev1.ContainerStatus{{
+			Name: kindnode.ContainerName, Ready: true, Image: pod.Spec.Containers[0].Image,
+			State: corev1.ContainerState{Running: &corev1.ContainerStateRunning{StartedAt: now}},
+		}},
+	}
+	if err := kube.Status().Update(context.Background(), pod); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func updateNodePod(t *testing.T, ns, name string, fn func(*v1alpha1.NodePod)) {
+	t.Helper()
+	waitFor(t, "NodePod update", func() error {
+		np := getNodePod(t, ns, name)
+		fn(np)
+		return kube.Update(context.Background(), np)
+	})
+}
+
+func TestNodePodLifecycle(t *testing.T) {
+	ctx := context.Background()
+	ns := newNamespace(t)
+	np := newNodePod(ns, "worker-0", func(np *v1alpha1.NodePod) {
+		np.Spec.ForProvider.Labels = map[string]string{"team": "a"}
+	})
+	if err := kube.Create(ctx, np); err != nil {
+		t.Fatal(err)
+	}
+
+	var pod *corev1.Pod
+	waitFor(t, "the node Pod", func() (err error) {
+		pod, err = getPod(ns, "worker-0")
+		return err
+	})
+	if got, want := pod.Spec.Containers[0].Image, "kindest/node:v1.37.2"; got != want {
+		t.Errorf("node image: got %q, want %q", got, want)
+	}
+	if sc := pod.Spec.Containers[0].SecurityContext; sc == nil || sc.Privileged == nil || !*sc.Privileged {
+		t.Errorf("node container is not privileged: %+v", sc)
+	}
+	if got := pod.Labels[kindnode.LabelClusterName]; got != "inner" {
+		t.Errorf("cluster label: got %q", got)
+	}
+	if got := pod.Labels["team"]; got != "a" {
+		t.Errorf("forProvider label: got %q", got)
+	}
+
+	t.Run("NotReadyUntilPodReady", func(t *testing.T) {
+		waitFor(t, "Ready=False while the Pod is pending", func() error {
+			c := condition(getNodePod(t, ns, "worker-0").Status.Conditions, xpv2.TypeReady)
+			if c.Status != corev1.ConditionFalse {
+				return fmt.Errorf("Ready is %s (%s)", c.Status, c.Reason)
+			}
+			return nil
+		})
+	})
+
+	t.Run("ReadyFollowsPodReadyThroughTheWatch", func(t *testing.T) {
+		markRunningReady(t, pod)
+		waitFor(t, "Ready=True", func() error {
+			got := getNodePod(t, ns, "worker-0")
+			if c := condition(got.Status.Conditions, xpv2.TypeReady); c.Status != corev1.ConditionTrue {
+				return fmt.Errorf("Ready is %s: %s", c.Status, c.Message)
+			}
+			if got.Status.AtProvider.PodIP != "10.1.2.3" {
+				return fmt.Errorf("podIP is %q", got.Status.AtProvider.PodIP)
+			}
+			if want := "kubernetes://" + ns + "/worker-0"; got.Status.AtProvider.ProviderID != want {
+				return fmt.Errorf("providerID is %q, want %q", got.Status.AtProvider.ProviderID, want)
+			}
+			return nil
+		})
+	})
+
+	t.Run("ForProviderLabelChangeIsApplied", func(t *testing.T) {
+		updateNodePod(t, ns, "worker-0", func(np *v1alpha1.NodePod) {
+			np.Spec.ForProvider.Labels = map[string]string{"tier": "b"}
+		})
+		waitFor(t, "Pod labels to follow forProvider", func() error {
+			p, err := getPod(ns, "worker-0")
+			if err != nil {
+				return err
+			}
+			if p.Labels["tier"] != "b" {
+				return fmt.Errorf("label tier is %q", p.Labels["tier"])
+			}
+			if _, ok := p.Labels["team"]; ok {
+				return fmt.Errorf("label team was removed from forProvider but is still on the Pod")
+			}
+			return nil
+		})
+	})
+
+	t.Run("DriftOnThePodIsRepaired", func(t *testing.T) {
+		p, err := getPod(ns, "worker-0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		patch := client.MergeFrom(p.DeepCopy())
+		delete(p.Labels, "tier")
+		p.Labels["added-by-someone-else"] = "x"
+		if err := kube.Patch(ctx, p, patch); err != nil {
+			t.Fatal(err)
+		}
+		waitFor(t, "the removed label to come back", func() error {
+			p, err := getPod(ns, "worker-0")
+			if err != nil {
+				return err
+			}
+			if p.Labels["tier"] != "b" {
+				return fmt.Errorf("label tier is %q", p.Labels["tier"])
+			}
+			if p.Labels["added-by-someone-else"] != "x" {
+				return fmt.Errorf("a label the provider does not own was removed")
+			}
+			return nil
+		})
+	})
+
+	t.Run("ImmutableChangeIsReported", func(t *testing.T) {
+		updateNodePod(t, ns, "worker-0", func(np *v1alpha1.NodePod) {
+			np.Spec.ForProvider.Resources.Requests = corev1.ResourceList{corev1.ResourceCPU: resource.MustParse("100m")}
+		})
+		waitFor(t, "PodUpToDate=False", func() error {
+			c := condition(getNodePod(t, ns, "worker-0").Status.Conditions, v1alpha1.TypePodUpToDate)
+			if c.Status != corev1.ConditionFalse || c.Reason != v1alpha1.ReasonImmutableFieldChanged {
+				return fmt.Errorf("PodUpToDate is %s/%s", c.Status, c.Reason)
+			}
+			if !strings.Contains(c.Message, "updatePolicy") {
+				return fmt.Errorf("message does not say what to do: %q", c.Message)
+			}
+			return nil
+		})
+		p, err := getPod(ns, "worker-0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if p.UID != pod.UID {
+			t.Fatalf("the Pod was replaced under updatePolicy Report")
+		}
+	})
+
+	t.Run("RecreatePolicyReplacesThePod", func(t *testing.T) {
+		updateNodePod(t, ns, "worker-0", func(np *v1alpha1.NodePod) {
+			np.Spec.ForProvider.UpdatePolicy = v1alpha1.UpdatePolicyRecreate
+		})
+		waitFor(t, "a new Pod with the new resources", func() error {
+			p, err := getPod(ns, "worker-0")
+			if err != nil {
+				return err
+			}
+			if p.UID == pod.UID {
+				return fmt.Errorf("still the old Pod")
+			}
+			if got := p.Spec.Containers[0].Resources.Requests.Cpu().String(); got != "100m" {
+				return fmt.Errorf("cpu request is %s", got)
+			}
+			return nil
+		})
+	})
+
+	t.Run("DeletingTheNodePodDeletesThePod", func(t *testing.T) {
+		if err := kube.Delete(ctx, getNodePod(t, ns, "worker-0")); err != nil {
+			t.Fatal(err)
+		}
+		waitFor(t, "Pod and NodePod to be gone", func() error {
+			if _, err := getPod(ns, "worker-0"); !kerrors.IsNotFound(err) {
+				return fmt.Errorf("pod: %v", err)
+			}
+			err := kube.Get(ctx, types.NamespacedName{Namespace: ns, Name: "worker-0"}, &v1alpha1.NodePod{})
+			if !kerrors.IsNotFound(err) {
+				return fmt.Errorf("NodePod still there: %v", err)
+			}
+			return nil
+		})
+	})
+}
+
+func TestNodePodPaused(t *testing.T) {
+	ctx := context.Background()
+	ns := newNamespace(t)
+	if err := kube.Create(ctx, newNodePod(ns, "paused")); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the node Pod", func() error { _, err := getPod(ns, "paused"); return err })
+
+	updateNodePod(t, ns, "paused", func(np *v1alpha1.NodePod) {
+		meta.AddAnnotations(np, map[string]string{meta.AnnotationKeyReconciliationPaused: "true"})
+	})
+	waitFor(t, "Synced=False ReconcilePaused", func() error {
+		c := condition(getNodePod(t, ns, "paused").Status.Conditions, xpv2.TypeSynced)
+		if c.Reason != xpv2.ReasonReconcilePaused {
+			return fmt.Errorf("Synced is %s/%s", c.Status, c.Reason)
+		}
+		return nil
+	})
+	updateNodePod(t, ns, "paused", func(np *v1alpha1.NodePod) {
+		np.Spec.ForProvider.Labels = map[string]string{"while": "paused"}
+	})
+	// Poke the Pod too: its watch event must not lead to an update while paused.
+	p, err := getPod(ns, "paused")
+	if err != nil {
+		t.Fatal(err)
+	}
+	markRunningReady(t, p)
+	time.Sleep(3 * time.Second)
+	if p, err = getPod(ns, "paused"); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := p.Labels["while"]; ok {
+		t.Fatalf("a paused NodePod changed its Pod")
+	}
+
+	updateNodePod(t, ns, "paused", func(np *v1alpha1.NodePod) {
+		meta.RemoveAnnotations(np, meta.AnnotationKeyReconciliationPaused)
+	})
+	waitFor(t, "the change to apply after unpausing", func() error {
+		p, err := getPod(ns, "paused")
+		if err != nil {
+			return err
+		}
+		if p.Labels["while"] != "paused" {
+			return fmt.Errorf("label not applied yet")
+		}
+		return nil
+	})
+}
+
+func TestNodePodBootstrapFailureIsReported(t *testing.T) {
+	ctx := context.Background()
+	ns := newNamespace(t)
+	data := "#cloud-config\nwrite_files:\n- path: /etc/hello\n  content: hi\nruncmd:\n- [kubeadm, join]\n"
+	s := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "boot"}, Data: map[string][]byte{"value": []byte(data), "format": []byte("cloud-config")}}
+	if err := kube.Create(ctx, s); err != nil {
+		t.Fatal(err)
+	}
+	if err := kube.Create(ctx, newNodePod(ns, "boot", func(np *v1alpha1.NodePod) {
+		np.Spec.ForProvider.BootstrapDataSecretRef = &v1alpha1.BootstrapDataSecretReference{Name: "boot"}
+	})); err != nil {
+		t.Fatal(err)
+	}
+	var pod *corev1.Pod
+	waitFor(t, "the node Pod", func() (err error) { pod, err = getPod(ns, "boot"); return err })
+	waitFor(t, "Bootstrapped=False WaitingForPod", func() error {
+		c := condition(getNodePod(t, ns, "boot").Status.Conditions, v1alpha1.TypeBootstrapped)
+		if c.Reason != v1alpha1.ReasonWaitingForPod {
+			return fmt.Errorf("Bootstrapped is %s/%s", c.Status, c.Reason)
+		}
+		return nil
+	})
+	// The Pod runs, but it is on no node: the API server cannot exec into it, as when a kubelet is
+	// unreachable. The failure must surface, and the node must not count as Ready.
+	markRunningReady(t, pod)
+	waitFor(t, "Bootstrapped=False BootstrapFailed", func() error {
+		np := getNodePod(t, ns, "boot")
+		c := condition(np.Status.Conditions, v1alpha1.TypeBootstrapped)
+		if c.Reason != v1alpha1.ReasonBootstrapFailed {
+			return fmt.Errorf("Bootstrapped is %s/%s: %s", c.Status, c.Reason, c.Message)
+		}
+		if !strings.Contains(c.Message, "cannot exec in node Pod") || !strings.Contains(c.Message, "does not have a host assigned") {
+			return fmt.Errorf("message does not say why the bootstrap failed: %q", c.Message)
+		}
+		if r := condition(np.Status.Conditions, xpv2.TypeReady); r.Status == corev1.ConditionTrue {
+			return fmt.Errorf("Ready although the bootstrap failed")
+		}
+		return nil
+	})
+}
+
+func TestNodePodWaitsForBootstrapData(t *testing.T) {
+	ctx := context.Background()
+	ns := newNamespace(t)
+	if err := kube.Create(ctx, newNodePod(ns, "nodata", func(np *v1alpha1.NodePod) {
+		np.Spec.ForProvider.BootstrapDataSecretRef = &v1alpha1.BootstrapDataSecretReference{Name: "later"}
+	})); err != nil {
+		t.Fatal(err)
+	}
+	var pod *corev1.Pod
+	waitFor(t, "the node Pod", func() (err error) { pod, err = getPod(ns, "nodata"); return err })
+	markRunningReady(t, pod)
+	waitFor(t, "Bootstrapped=False WaitingForBootstrapData", func() error {
+		c := condition(getNodePod(t, ns, "nodata").Status.Conditions, v1alpha1.TypeBootstrapped)
+		if c.Reason != v1alpha1.ReasonWaitingForData || !strings.Contains(c.Message, "later") {
+			return fmt.Errorf("Bootstrapped is %s/%s: %s", c.Status, c.Reason, c.Message)
+		}
+		return nil
+	})
+}

@@ -1,0 +1,196 @@
+/*
+Copyright 2026 The kindnode Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package controller_test
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	xpv2 "github.com/crossplane/crossplane/apis/v2/core/v2"
+	corev1 "k8s.io/api/core/v1"
+	kerrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/kindnode/cluster-api-provider-kubernetes/apis/kindnode/v1alpha1"
+	apisv1alpha1 "github.com/kindnode/cluster-api-provider-kubernetes/apis/v1alpha1"
+)
+
+func TestInUseProviderConfigIsNotDeleted(t *testing.T) {
+	ctx := context.Background()
+	ns := newNamespace(t)
+	if err := kube.Create(ctx, newNodePod(ns, "user")); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the node Pod", func() error { _, err := getPod(ns, "user"); return err })
+
+	pc := &apisv1alpha1.ProviderConfig{}
+	key := types.NamespacedName{Namespace: ns, Name: "default"}
+	waitFor(t, "the ProviderConfig to count its user", func() error {
+		if err := kube.Get(ctx, key, pc); err != nil {
+			return err
+		}
+		if pc.Status.Users != 1 {
+			return fmt.Errorf("users: %d", pc.Status.Users)
+		}
+		return nil
+	})
+	if err := kube.Delete(ctx, pc); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(2 * time.Second)
+	if err := kube.Get(ctx, key, pc); err != nil {
+		t.Fatalf("an in-use ProviderConfig went away: %v", err)
+	}
+	if pc.DeletionTimestamp == nil {
+		t.Fatalf("the ProviderConfig was not marked for deletion")
+	}
+
+	np := getNodePod(t, ns, "user")
+	if err := kube.Delete(ctx, np); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the NodePod to be gone", func() error {
+		err := kube.Get(ctx, types.NamespacedName{Namespace: ns, Name: "user"}, &v1alpha1.NodePod{})
+		if !kerrors.IsNotFound(err) {
+			return fmt.Errorf("still there: %v", err)
+		}
+		return nil
+	})
+	// The usage is owned by the NodePod and goes with it through the garbage collector, which is part of
+	// kube-controller-manager and does not run next to the test API server: do its work here.
+	usages := &apisv1alpha1.ProviderConfigUsageList{}
+	if err := kube.List(ctx, usages, client.InNamespace(ns)); err != nil {
+		t.Fatal(err)
+	}
+	for i := range usages.Items {
+		u := &usages.Items[i]
+		if len(u.OwnerReferences) != 1 || u.OwnerReferences[0].UID != np.UID {
+			t.Fatalf("usage %s is not owned by the NodePod: %+v", u.Name, u.OwnerReferences)
+		}
+		if err := kube.Delete(ctx, u); err != nil {
+			t.Fatal(err)
+		}
+	}
+	waitFor(t, "the ProviderConfig to go once unused", func() error {
+		if err := kube.Get(ctx, key, pc); !kerrors.IsNotFound(err) {
+			return fmt.Errorf("still there (users %d): %v", pc.Status.Users, err)
+		}
+		return nil
+	})
+}
+
+func TestUnknownProviderConfigKind(t *testing.T) {
+	ctx := context.Background()
+	ns := newNamespace(t)
+	np := newNodePod(ns, "odd", func(np *v1alpha1.NodePod) {
+		np.Spec.ProviderConfigReference = &xpv2.ProviderConfigReference{Kind: "OuterCluster", Name: "x"}
+	})
+	if err := kube.Create(ctx, np); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "Synced=False naming the bad kind", func() error {
+		c := condition(getNodePod(t, ns, "odd").Status.Conditions, xpv2.TypeSynced)
+		if c.Status != corev1.ConditionFalse || !strings.Contains(c.Message, `"OuterCluster" is not supported`) {
+			return fmt.Errorf("Synced is %s: %q", c.Status, c.Message)
+		}
+		return nil
+	})
+	if err := kube.Delete(ctx, getNodePod(t, ns, "odd")); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the NodePod to be deleted", func() error {
+		err := kube.Get(ctx, types.NamespacedName{Namespace: ns, Name: "odd"}, &v1alpha1.NodePod{})
+		if !kerrors.IsNotFound(err) {
+			return fmt.Errorf("still there: %v", err)
+		}
+		return nil
+	})
+}
+
+func TestKubeconfigSecretProviderConfig(t *testing.T) {
+	ctx := context.Background()
+	ns := newNamespace(t)
+	kc, err := env.Kubeconfig("outer-admin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The Secret is in the test namespace while secretRef names another: a namespaced ProviderConfig may
+	// only read its own namespace, so the provider must look in ns.
+	if err := kube.Create(ctx, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "outer"}, Data: map[string][]byte{"kubeconfig": kc}}); err != nil {
+		t.Fatal(err)
+	}
+	pc := &apisv1alpha1.ProviderConfig{
+		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "outer"},
+		Spec: apisv1alpha1.ProviderConfigSpec{Credentials: apisv1alpha1.ProviderCredentials{
+			Source: xpv2.CredentialsSourceSecret,
+			CommonCredentialSelectors: xpv2.CommonCredentialSelectors{SecretRef: &xpv2.SecretKeySelector{
+				SecretReference: xpv2.SecretReference{Name: "outer", Namespace: "kube-system"}, Key: "kubeconfig",
+			}},
+		}},
+	}
+	if err := kube.Create(ctx, pc); err != nil {
+		t.Fatal(err)
+	}
+	if err := kube.Create(ctx, newNodePod(ns, "remote", func(np *v1alpha1.NodePod) {
+		np.Spec.ProviderConfigReference = &xpv2.ProviderConfigReference{Kind: apisv1alpha1.ProviderConfigKind, Name: "outer"}
+	})); err != nil {
+		t.Fatal(err)
+	}
+	var pod *corev1.Pod
+	waitFor(t, "the node Pod created through the kubeconfig", func() (err error) { pod, err = getPod(ns, "remote"); return err })
+	markRunningReady(t, pod)
+	waitFor(t, "Ready=True", func() error {
+		if c := condition(getNodePod(t, ns, "remote").Status.Conditions, xpv2.TypeReady); c.Status != corev1.ConditionTrue {
+			return fmt.Errorf("Ready is %s: %s", c.Status, c.Message)
+		}
+		return nil
+	})
+}
+
+func TestMissingCredentialsSecretIsReported(t *testing.T) {
+	ctx := context.Background()
+	ns := newNamespace(t)
+	pc := &apisv1alpha1.ProviderConfig{
+		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "nosecret"},
+		Spec: apisv1alpha1.ProviderConfigSpec{Credentials: apisv1alpha1.ProviderCredentials{
+			Source: xpv2.CredentialsSourceSecret,
+			CommonCredentialSelectors: xpv2.CommonCredentialSelectors{SecretRef: &xpv2.SecretKeySelector{
+				SecretReference: xpv2.SecretReference{Name: "absent", Namespace: ns}, Key: "kubeconfig",
+			}},
+		}},
+	}
+	if err := kube.Create(ctx, pc); err != nil {
+		t.Fatal(err)
+	}
+	if err := kube.Create(ctx, newNodePod(ns, "nocreds", func(np *v1alpha1.NodePod) {
+		np.Spec.ProviderConfigReference = &xpv2.ProviderConfigReference{Kind: apisv1alpha1.ProviderConfigKind, Name: "nosecret"}
+	})); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "Synced=False about the credentials", func() error {
+		c := condition(getNodePod(t, ns, "nocreds").Status.Conditions, xpv2.TypeSynced)
+		if c.Status != corev1.ConditionFalse || !strings.Contains(c.Message, "kubeconfig") {
+			return fmt.Errorf("Synced is %s: %q", c.Status, c.Message)
+		}
+		return nil
+	})
+}

@@ -1,0 +1,171 @@
+/*
+Copyright 2026 The kindnode Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package controller_test
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	xpv2 "github.com/crossplane/crossplane/apis/v2/core/v2"
+	"go.uber.org/zap/zapcore"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/util/rand"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/log/zap"
+	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
+
+	"github.com/crossplane/crossplane-runtime/v2/pkg/controller"
+	"github.com/crossplane/crossplane-runtime/v2/pkg/feature"
+	"github.com/crossplane/crossplane-runtime/v2/pkg/gate"
+	"github.com/crossplane/crossplane-runtime/v2/pkg/logging"
+	"github.com/crossplane/crossplane-runtime/v2/pkg/ratelimiter"
+
+	"github.com/kindnode/cluster-api-provider-kubernetes/apis/v1alpha1"
+	"github.com/kindnode/cluster-api-provider-kubernetes/internal/clients"
+	kncontroller "github.com/kindnode/cluster-api-provider-kubernetes/internal/controller"
+	"github.com/kindnode/cluster-api-provider-kubernetes/internal/controller/nodepod"
+	"github.com/kindnode/cluster-api-provider-kubernetes/internal/testenv"
+)
+
+// pollInterval is far longer than any test: whatever a test sees happen was caused by a watch event.
+const pollInterval = time.Hour
+
+// timeout is generous on purpose: these tests check behaviour; latency is measured by the benchmarks.
+const timeout = 60 * time.Second
+
+var (
+	env  *testenv.Env
+	kube client.Client
+)
+
+func TestMain(m *testing.M) {
+	os.Exit(run(m))
+}
+
+func run(m *testing.M) int {
+	var err error
+	env, err = testenv.Start()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	defer func() { _ = env.Stop() }()
+
+	kube, err = client.New(env.Config, client.Options{Scheme: env.Scheme})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	if err := startManager(ctx); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	return m.Run()
+}
+
+// startManager runs the provider's controllers in-process against the test API server, set up exactly as
+// cmd/provider sets them up (safe-start gate included).
+func startManager(ctx context.Context) error {
+	zl := zap.New(zap.UseDevMode(os.Getenv("TEST_DEBUG") != ""), zap.WriteTo(os.Stderr), zap.Level(zapLevel()))
+	ctrl.SetLogger(zl)
+	mgr, err := ctrl.NewManager(env.Config, ctrl.Options{
+		Scheme:  env.Scheme,
+		Metrics: metricsserver.Options{BindAddress: "0"},
+	})
+	if err != nil {
+		return err
+	}
+	o := controller.Options{
+		Logger:                  logging.NewLogrLogger(zl.WithName("provider")),
+		MaxConcurrentReconciles: 5,
+		PollInterval:            pollInterval,
+		GlobalRateLimiter:       ratelimiter.NewGlobal(100),
+		Features:                &feature.Flags{},
+		Gate:                    new(gate.Gate[schema.GroupVersionKind]),
+	}
+	o.Features.Enable(feature.EnableBetaManagementPolicies)
+	clusters := clients.NewRegistry(mgr.GetConfig(), env.Scheme, clients.WithSyncTimeout(10*time.Second))
+	if err := kncontroller.SetupManagedGated(mgr, o, nodepod.Options{Clusters: clusters}); err != nil {
+		return err
+	}
+	go func() {
+		if err := mgr.Start(ctx); err != nil {
+			fmt.Fprintln(os.Stderr, "manager:", err)
+		}
+	}()
+	return nil
+}
+
+// waitFor polls fn until it returns nil or the timeout passes, then fails the test with fn's last error.
+func waitFor(t testing.TB, what string, fn func() error) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	var err error
+	for time.Now().Before(deadline) {
+		if err = fn(); err == nil {
+			return
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	t.Fatalf("timed out waiting for %s: %v", what, err)
+}
+
+// newNamespace creates a namespace of its own for a test, with a ProviderConfig named "default" that uses
+// the provider's own identity (the test API server is the outer cluster).
+func newNamespace(t testing.TB) string {
+	t.Helper()
+	ctx := context.Background()
+	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "t-" + strings.ToLower(rand.String(8))}}
+	if err := kube.Create(ctx, ns); err != nil {
+		t.Fatal(err)
+	}
+	pc := &v1alpha1.ProviderConfig{
+		ObjectMeta: metav1.ObjectMeta{Namespace: ns.Name, Name: "default"},
+		Spec:       v1alpha1.ProviderConfigSpec{Credentials: v1alpha1.ProviderCredentials{Source: xpv2.CredentialsSourceInjectedIdentity}},
+	}
+	if err := kube.Create(ctx, pc); err != nil {
+		t.Fatal(err)
+	}
+	return ns.Name
+}
+
+// condition returns the condition of type ct in cs, or an Unknown one.
+func condition(cs []xpv2.Condition, ct xpv2.ConditionType) xpv2.Condition {
+	for _, c := range cs {
+		if c.Type == ct {
+			return c
+		}
+	}
+	return xpv2.Condition{Type: ct, Status: corev1.ConditionUnknown}
+}
+
+func zapLevel() zapcore.Level {
+	if os.Getenv("TEST_DEBUG") != "" {
+		return -1
+	}
+	return 2
+}
