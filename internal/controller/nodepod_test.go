@@ -35,6 +35,7 @@ import (
 
 	"github.com/kindnode/cluster-api-provider-kubernetes/apis/kindnode/v1alpha1"
 	apisv1alpha1 "github.com/kindnode/cluster-api-provider-kubernetes/apis/v1alpha1"
+	"github.com/kindnode/cluster-api-provider-kubernetes/internal/bootstrap"
 	"github.com/kindnode/cluster-api-provider-kubernetes/internal/kindnode"
 )
 
@@ -372,4 +373,71 @@ func TestNodePodWaitsForBootstrapData(t *testing.T) {
 		}
 		return nil
 	})
+}
+
+func TestNodePodBootstrapSucceeds(t *testing.T) {
+	ctx := context.Background()
+	ns := newNamespace(t)
+	name := fakeExecPrefix + "cp"
+	data := "## template: jinja\n#cloud-config\nwrite_files:\n- path: /run/kubeadm/kubeadm.yaml\n  permissions: '0640'\n  content: |\n    kind: InitConfiguration\nruncmd:\n- 'kubeadm init --config /run/kubeadm/kubeadm.yaml && echo success > /run/cluster-api/bootstrap-success.complete'\n"
+	s := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "boot"}, Data: map[string][]byte{"value": []byte(data)}}
+	if err := kube.Create(ctx, s); err != nil {
+		t.Fatal(err)
+	}
+	if err := kube.Create(ctx, newNodePod(ns, name, func(np *v1alpha1.NodePod) {
+		np.Spec.ForProvider.Role = v1alpha1.NodeRoleControlPlane
+		np.Spec.ForProvider.BootstrapDataSecretRef = &v1alpha1.BootstrapDataSecretReference{Name: "boot"}
+	})); err != nil {
+		t.Fatal(err)
+	}
+	var pod *corev1.Pod
+	waitFor(t, "the node Pod", func() (err error) { pod, err = getPod(ns, name); return err })
+	markRunningReady(t, pod)
+	waitFor(t, "Bootstrapped=True and Ready=True", func() error {
+		np := getNodePod(t, ns, name)
+		if c := condition(np.Status.Conditions, v1alpha1.TypeBootstrapped); c.Status != corev1.ConditionTrue {
+			return fmt.Errorf("Bootstrapped is %s/%s: %s", c.Status, c.Reason, c.Message)
+		}
+		if c := condition(np.Status.Conditions, xpv2.TypeReady); c.Status != corev1.ConditionTrue {
+			return fmt.Errorf("Ready is %s/%s: %s", c.Status, c.Reason, c.Message)
+		}
+		if !np.Status.AtProvider.Bootstrapped {
+			return fmt.Errorf("atProvider.bootstrapped is false")
+		}
+		return nil
+	})
+
+	var argv []string
+	var wrote string
+	for _, c := range execs.commands(ns, name) {
+		argv = append(argv, strings.Join(c.Argv, " "))
+		if len(c.Argv) == 5 && c.Argv[4] == "/run/kubeadm/kubeadm.yaml" {
+			wrote = c.Stdin
+		}
+	}
+	want := []string{
+		"wait for containerd",
+		"mkdir -p /run/kubeadm",
+		`/bin/sh -c cat > "$1" sh /run/kubeadm/kubeadm.yaml`,
+		"chmod 0640 /run/kubeadm/kubeadm.yaml",
+		"kubeadm init --ignore-preflight-errors=all --config /run/kubeadm/kubeadm.yaml",
+		"touch " + bootstrap.SentinelPath,
+	}
+	joined := strings.Join(argv, "\n")
+	for _, w := range want {
+		if !strings.Contains(joined, w) && !(w == "wait for containerd" && strings.Contains(joined, "systemctl is-active --quiet containerd")) {
+			t.Errorf("the node did not receive %q; it received:\n%s", w, joined)
+		}
+	}
+	if wrote != "kind: InitConfiguration\n" {
+		t.Errorf("file content went over stdin as %q", wrote)
+	}
+
+	// A bootstrapped node is not bootstrapped again when its Pod changes.
+	before := len(execs.commands(ns, name))
+	markRunningReady(t, pod)
+	time.Sleep(time.Second)
+	if after := len(execs.commands(ns, name)); after != before {
+		t.Errorf("the bootstrap ran again: %d commands, then %d", before, after)
+	}
 }

@@ -181,7 +181,7 @@ func (e *external) observeBootstrap(ctx context.Context, cr *v1alpha1.NodePod, p
 		cr.Status.SetConditions(bootstrapped(corev1.ConditionFalse, v1alpha1.ReasonInvalidBootstrapData, err.Error()))
 		return
 	}
-	exec := &bootstrap.PodExecutor{Config: e.outer.Config, Namespace: pod.Namespace, Pod: pod.Name, Container: kindnode.ContainerName}
+	exec := e.executor(e.outer.Config, pod.Namespace, pod.Name, kindnode.ContainerName)
 	e.boot.start(pod.UID, types.NamespacedName{Namespace: cr.GetNamespace(), Name: cr.GetName()}, exec, append([]bootstrap.Command{waitForBoot}, cmds...))
 	cr.Status.SetConditions(bootstrapped(corev1.ConditionFalse, v1alpha1.ReasonBootstrapping, "started"))
 }

@@ -26,6 +26,7 @@ import (
 	kerrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/client-go/rest"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/event"
@@ -43,6 +44,7 @@ import (
 
 	"github.com/kindnode/cluster-api-provider-kubernetes/apis/kindnode/v1alpha1"
 	apisv1alpha1 "github.com/kindnode/cluster-api-provider-kubernetes/apis/v1alpha1"
+	"github.com/kindnode/cluster-api-provider-kubernetes/internal/bootstrap"
 	"github.com/kindnode/cluster-api-provider-kubernetes/internal/clients"
 	"github.com/kindnode/cluster-api-provider-kubernetes/internal/kindnode"
 )
@@ -66,11 +68,22 @@ type Options struct {
 	Clusters *clients.Registry
 	// ImageRepository is the kind node image repository used with forProvider.kubernetesVersion.
 	ImageRepository string
+	// Executor runs bootstrap commands in a node Pod; pods/exec through the outer cluster's API server when
+	// nil.
+	Executor func(cfg *rest.Config, namespace, pod, container string) bootstrap.Executor
+}
+
+// podExecutor runs commands in a node Pod through pods/exec.
+func podExecutor(cfg *rest.Config, namespace, pod, container string) bootstrap.Executor {
+	return &bootstrap.PodExecutor{Config: cfg, Namespace: namespace, Pod: pod, Container: container}
 }
 
 // Setup adds a controller that reconciles NodePods.
 func Setup(mgr ctrl.Manager, o controller.Options, no Options) error {
 	name := managed.ControllerName(v1alpha1.NodePodGroupKind)
+	if no.Executor == nil {
+		no.Executor = podExecutor
+	}
 
 	// Finished bootstrap runs and outer Pod changes both come back as reconcile requests, so Ready follows
 	// the node at once and not at the next poll.
@@ -89,6 +102,7 @@ func Setup(mgr ctrl.Manager, o controller.Options, no Options) error {
 			clusters:        no.Clusters,
 			boot:            boot,
 			imageRepository: no.ImageRepository,
+			executor:        no.Executor,
 		}),
 		managed.WithLogger(o.Logger.WithValues("controller", name)),
 		managed.WithPollInterval(o.PollInterval),
@@ -123,6 +137,7 @@ type connector struct {
 	clusters        *clients.Registry
 	boot            *bootstrapper
 	imageRepository string
+	executor        func(cfg *rest.Config, namespace, pod, container string) bootstrap.Executor
 }
 
 func (c *connector) Connect(ctx context.Context, cr *v1alpha1.NodePod) (managed.TypedExternalClient[*v1alpha1.NodePod], error) {
@@ -142,7 +157,7 @@ func (c *connector) Connect(ctx context.Context, cr *v1alpha1.NodePod) (managed.
 	if err != nil {
 		return nil, errors.Wrap(err, errConnect)
 	}
-	return &external{kube: c.kube, outer: outer, boot: c.boot, imageRepository: c.imageRepository}, nil
+	return &external{kube: c.kube, outer: outer, boot: c.boot, imageRepository: c.imageRepository, executor: c.executor}, nil
 }
 
 // neverCreated reports whether no Pod was ever created for the NodePod.
@@ -176,6 +191,7 @@ type external struct {
 	outer           *clients.Cluster
 	boot            *bootstrapper
 	imageRepository string
+	executor        func(cfg *rest.Config, namespace, pod, container string) bootstrap.Executor
 }
 
 // node is what the engine needs to build the NodePod's outer objects.
