@@ -60,6 +60,12 @@ type Options struct {
 	// (kernel config, cgroups) and swap checks fail inside a container node,
 	// which Cluster API's Docker provider works around the same way.
 	KubeadmIgnorePreflightErrors bool
+
+	// MetaData answers the {{ ds.meta_data.<key> }} expressions of bootstrap
+	// data under cloud-init's "## template: jinja" header, the only Jinja
+	// Cluster API templates use (for example to pass the node's provider ID to
+	// the kubelet). Any other expression is ErrUnsupportedTemplate.
+	MetaData map[string]string
 }
 
 // The cloud-config modules we implement. Kubeadm bootstrap data uses only
@@ -100,8 +106,11 @@ func Parse(format Format, data []byte, opts Options) ([]Command, error) {
 	if !ok {
 		return nil, ErrMissingHeader
 	}
-	if jinja && usesJinja(data) {
-		return nil, ErrUnsupportedTemplate
+	if jinja {
+		var err error
+		if data, err = render(data, opts.MetaData); err != nil {
+			return nil, err
+		}
 	}
 	modules, err := parseModules(data)
 	if err != nil {
@@ -171,6 +180,30 @@ func header(data []byte) (ok, jinja bool) {
 // name in kubeadm.
 func usesJinja(data []byte) bool {
 	return bytes.Contains(data, []byte("{{")) || bytes.Contains(data, []byte("{%"))
+}
+
+// metaDataExpr is a Jinja expression that reads one instance metadata key.
+var metaDataExpr = regexp.MustCompile(`\{\{\s*ds\.meta_data\.([A-Za-z0-9_]+)\s*\}\}`)
+
+// render substitutes metadata expressions, as cloud-init renders the whole
+// user data before it parses it as YAML.
+func render(data []byte, md map[string]string) ([]byte, error) {
+	var missing string
+	out := metaDataExpr.ReplaceAllFunc(data, func(m []byte) []byte {
+		key := string(metaDataExpr.FindSubmatch(m)[1])
+		v, ok := md[key]
+		if !ok && missing == "" {
+			missing = key
+		}
+		return []byte(v)
+	})
+	if missing != "" {
+		return nil, errors.Errorf("%w: no instance metadata %q", ErrUnsupportedTemplate, missing)
+	}
+	if usesJinja(out) {
+		return nil, errors.Errorf("%w: only {{ ds.meta_data.<key> }} expressions are supported", ErrUnsupportedTemplate)
+	}
+	return out, nil
 }
 
 // parseModules returns the top-level cloud-config keys we implement. Keys

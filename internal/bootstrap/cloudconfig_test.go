@@ -438,6 +438,22 @@ func parseCases() map[string]struct {
 			args:   parseArgs{format: FormatCloudConfig, data: "## template: jinja\n#cloud-config\nruncmd:\n- echo '{{ ds.meta_data.local_hostname }}'\n"},
 			want:   parseWant{err: ErrUnsupportedTemplate},
 		},
+		"ErrJinjaBeyondMetaData": {
+			reason: "Only metadata lookups are rendered; other Jinja must not reach the node unrendered.",
+			args: parseArgs{format: FormatCloudConfig, opts: Options{MetaData: map[string]string{"hostname": "n"}},
+				data: "## template: jinja\n#cloud-config\nruncmd:\n- echo '{% if true %}{{ ds.meta_data.hostname }}{% endif %}'\n"},
+			want: parseWant{err: ErrUnsupportedTemplate},
+		},
+		"JinjaMetaData": {
+			reason: "Metadata expressions are replaced before the YAML is read, as cloud-init does.",
+			args: parseArgs{format: FormatCloudConfig, opts: Options{MetaData: map[string]string{"hostname": "cp-0", "namespace": "ns"}},
+				data: "## template: jinja\n#cloud-config\nwrite_files:\n- path: /etc/id\n  content: kubernetes://{{ ds.meta_data.namespace }}/{{ds.meta_data.hostname}}\nruncmd:\n- hostname {{ ds.meta_data.hostname }}\n"},
+			want: parseWant{cmds: []Command{
+				{Argv: []string{"mkdir", "-p", "/etc"}, Description: "create directory /etc"},
+				{Argv: []string{"/bin/sh", "-c", `cat > "$1"`, "sh", "/etc/id"}, Stdin: []byte("kubernetes://ns/cp-0"), Description: "write /etc/id"},
+				{Argv: []string{"/bin/sh", "-c", "hostname cp-0"}, Description: "run hostname cp-0"},
+			}},
+		},
 		"ErrUnknownModule": {
 			reason: "A module we do not implement would silently change the node.",
 			args:   parseArgs{format: FormatCloudConfig, data: "#cloud-config\nbootcmd:\n- echo hi\nruncmd: [ls]\n"},

@@ -176,7 +176,10 @@ func (e *external) observeBootstrap(ctx context.Context, cr *v1alpha1.NodePod, p
 			fmt.Sprintf("bootstrap data Secret %s/%s has no key %q", s.Namespace, s.Name, key)))
 		return
 	}
-	cmds, err := bootstrap.Parse(bootstrap.Format(s.Data[formatKey]), data, bootstrap.Options{KubeadmIgnorePreflightErrors: true})
+	cmds, err := bootstrap.Parse(bootstrap.Format(s.Data[formatKey]), data, bootstrap.Options{
+		KubeadmIgnorePreflightErrors: true,
+		MetaData:                     metaData(pod),
+	})
 	if err != nil {
 		cr.Status.SetConditions(bootstrapped(corev1.ConditionFalse, v1alpha1.ReasonInvalidBootstrapData, err.Error()))
 		return
@@ -184,4 +187,16 @@ func (e *external) observeBootstrap(ctx context.Context, cr *v1alpha1.NodePod, p
 	exec := e.executor(e.outer.Config, pod.Namespace, pod.Name, kindnode.ContainerName)
 	e.boot.start(pod.UID, types.NamespacedName{Namespace: cr.GetNamespace(), Name: cr.GetName()}, exec, append([]bootstrap.Command{waitForBoot}, cmds...))
 	cr.Status.SetConditions(bootstrapped(corev1.ConditionFalse, v1alpha1.ReasonBootstrapping, "started"))
+}
+
+// metaData is the instance metadata bootstrap templates may read, as {{ ds.meta_data.<key> }}: enough for
+// Cluster API templates to name the node and hand the kubelet its provider ID.
+func metaData(pod *corev1.Pod) map[string]string {
+	return map[string]string{
+		"hostname":       pod.Name,
+		"local_hostname": pod.Name,
+		"instance_id":    string(pod.UID),
+		"namespace":      pod.Namespace,
+		"provider_id":    kindnode.ProviderID(pod.Namespace, pod.Name),
+	}
 }
