@@ -19,15 +19,20 @@ package apis
 
 import (
 	"k8s.io/apimachinery/pkg/runtime"
+	clusterv1 "sigs.k8s.io/cluster-api/api/core/v1beta2"
 
+	infrav1 "github.com/kindnode/cluster-api-provider-kubernetes/apis/infrastructure/v1alpha1"
 	kindnodev1alpha1 "github.com/kindnode/cluster-api-provider-kubernetes/apis/kindnode/v1alpha1"
 	v1alpha1 "github.com/kindnode/cluster-api-provider-kubernetes/apis/v1alpha1"
 )
 
-// AddToSchemes holds the functions that add every API of the provider to a scheme.
+// AddToSchemes holds the functions that add every API of the provider to a scheme, and the Cluster API core
+// kinds its infrastructure controllers read.
 var AddToSchemes = runtime.SchemeBuilder{
 	v1alpha1.AddToScheme,
 	kindnodev1alpha1.AddToScheme,
+	infrav1.AddToScheme,
+	clusterv1.AddToScheme,
 }
 
 // AddToScheme adds every API of the provider to a scheme.

@@ -43,3 +43,9 @@ const (
 	ReasonImmutableFieldChanged xpv2.ConditionReason = "ImmutableFieldChanged"
 	ReasonRecreating            xpv2.ConditionReason = "Recreating"
 )
+
+// OrphanManagementPolicies let a managed resource go without deleting what it manages, as clusterctl move
+// needs when it deletes the objects it has copied to another management cluster.
+var OrphanManagementPolicies = xpv2.ManagementPolicies{
+	xpv2.ManagementActionObserve, xpv2.ManagementActionCreate, xpv2.ManagementActionUpdate, xpv2.ManagementActionLateInitialize,
+}

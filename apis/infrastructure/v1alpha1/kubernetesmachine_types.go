@@ -1,0 +1,144 @@
+/*
+Copyright 2026 The kindnode Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package v1alpha1
+
+import (
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	clusterv1 "sigs.k8s.io/cluster-api/api/core/v1beta2"
+
+	kindnodev1alpha1 "github.com/kindnode/cluster-api-provider-kubernetes/apis/kindnode/v1alpha1"
+)
+
+// MachineFinalizer lets the controller remove a KubernetesMachine's node Pod before it goes.
+const MachineFinalizer = "kubernetesmachine.infrastructure.cluster.x-k8s.io"
+
+// KubernetesMachineSpec is the desired state of a KubernetesMachine.
+type KubernetesMachineSpec struct {
+	// ProviderID is kubernetes://<namespace>/<pod>; the controller sets it.
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=512
+	// +optional
+	ProviderID string `json:"providerID,omitempty"`
+
+	// Image overrides the kind node image chosen from the Machine's Kubernetes version.
+	// +optional
+	Image string `json:"image,omitempty"`
+
+	// Resources of the node container.
+	// +optional
+	Resources corev1.ResourceRequirements `json:"resources,omitempty"`
+
+	// NodeSelector places the node Pod on matching outer nodes.
+	// +optional
+	NodeSelector map[string]string `json:"nodeSelector,omitempty"`
+
+	// Tolerations of the node Pod.
+	// +optional
+	Tolerations []corev1.Toleration `json:"tolerations,omitempty"`
+
+	// Affinity of the node Pod.
+	// +optional
+	Affinity *corev1.Affinity `json:"affinity,omitempty"`
+
+	// Persistence keeps etcd (control-plane machines) and containerd state on PersistentVolumeClaims, so a
+	// recreated node Pod comes back with it.
+	// +optional
+	Persistence *kindnodev1alpha1.Persistence `json:"persistence,omitempty"`
+
+	// ExtraVolumes are mounted into the node container.
+	// +listType=map
+	// +listMapKey=name
+	// +optional
+	ExtraVolumes []kindnodev1alpha1.ExtraVolume `json:"extraVolumes,omitempty"`
+}
+
+// KubernetesMachineInitializationStatus is the initialization status the Cluster API contract asks for.
+// +kubebuilder:validation:MinProperties=1
+type KubernetesMachineInitializationStatus struct {
+	// Provisioned is true once the node Pod runs and its bootstrap completed.
+	// +optional
+	Provisioned *bool `json:"provisioned,omitempty"`
+}
+
+// KubernetesMachineStatus is the observed state of a KubernetesMachine.
+type KubernetesMachineStatus struct {
+	// Conditions: Ready, the summary, and NodePodReady, Paused.
+	// +listType=map
+	// +listMapKey=type
+	// +kubebuilder:validation:MaxItems=32
+	// +optional
+	Conditions []metav1.Condition `json:"conditions,omitempty"`
+
+	// Initialization tells Cluster API when the machine is ready.
+	// +optional
+	Initialization KubernetesMachineInitializationStatus `json:"initialization,omitempty,omitzero"`
+
+	// Addresses of the node: the Pod IP as InternalIP, the Pod name as Hostname.
+	// +kubebuilder:validation:MaxItems=32
+	// +optional
+	Addresses []clusterv1.MachineAddress `json:"addresses,omitempty"`
+
+	// FailureDomain the machine runs in.
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=256
+	// +optional
+	FailureDomain string `json:"failureDomain,omitempty"`
+}
+
+// +kubebuilder:object:root=true
+// +kubebuilder:resource:path=kubernetesmachines,scope=Namespaced,categories=cluster-api
+// +kubebuilder:storageversion
+// +kubebuilder:subresource:status
+// +kubebuilder:metadata:labels="cluster.x-k8s.io/v1beta2=v1alpha1"
+// +kubebuilder:printcolumn:name="Cluster",type="string",JSONPath=".metadata.labels['cluster\\.x-k8s\\.io/cluster-name']",description="Cluster"
+// +kubebuilder:printcolumn:name="Machine",type="string",JSONPath=".metadata.ownerReferences[?(@.kind==\"Machine\")].name",description="Machine"
+// +kubebuilder:printcolumn:name="ProviderID",type="string",JSONPath=".spec.providerID"
+// +kubebuilder:printcolumn:name="Provisioned",type="boolean",JSONPath=".status.initialization.provisioned"
+// +kubebuilder:printcolumn:name="Ready",type="string",JSONPath=`.status.conditions[?(@.type=="Ready")].status`
+// +kubebuilder:printcolumn:name="Age",type="date",JSONPath=".metadata.creationTimestamp"
+
+// KubernetesMachine is the infrastructure of a Cluster API machine: a NodePod, a kind node running as a Pod
+// in the outer cluster.
+type KubernetesMachine struct {
+	metav1.TypeMeta   `json:",inline"`
+	metav1.ObjectMeta `json:"metadata,omitempty"`
+
+	Spec   KubernetesMachineSpec   `json:"spec,omitempty"`
+	Status KubernetesMachineStatus `json:"status,omitempty"`
+}
+
+// GetConditions returns the conditions of the KubernetesMachine.
+func (m *KubernetesMachine) GetConditions() []metav1.Condition { return m.Status.Conditions }
+
+// SetConditions sets the conditions of the KubernetesMachine.
+func (m *KubernetesMachine) SetConditions(conditions []metav1.Condition) {
+	m.Status.Conditions = conditions
+}
+
+// +kubebuilder:object:root=true
+
+// KubernetesMachineList contains a list of KubernetesMachine.
+type KubernetesMachineList struct {
+	metav1.TypeMeta `json:",inline"`
+	metav1.ListMeta `json:"metadata,omitempty"`
+	Items           []KubernetesMachine `json:"items"`
+}
+
+func init() {
+	SchemeBuilder.Register(&KubernetesMachine{}, &KubernetesMachineList{})
+}
