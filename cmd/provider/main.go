@@ -15,7 +15,7 @@ limitations under the License.
 */
 
 // Command provider runs the manager of the kindnode provider: kind nodes as Pods in an outer cluster, for
-// Crossplane (NodePod, NodeService) and, in later releases, Cluster API.
+// Crossplane (NodePod, NodeService) and Cluster API (KubernetesCluster, KubernetesMachine).
 package main
 
 import (
@@ -71,7 +71,8 @@ func run() error {
 		metricsAddr      = fs.String("metrics-bind-address", ":8080", "Where the metrics endpoint listens; 0 turns it off.")
 		probeAddr        = fs.String("health-probe-bind-address", ":8081", "Where the health and readiness probes listen; 0 turns them off.")
 		imageRepository  = fs.String("node-image-repository", kindnode.DefaultImageRepository, "Repository of the kind node images chosen by forProvider.kubernetesVersion.")
-		safeStart        = fs.Bool("safe-start", true, "Start each controller only once its CRDs exist (Crossplane's safe-start capability).")
+		watchFilter      = fs.String("watch-filter", "", "Only reconcile Cluster API objects with the label cluster.x-k8s.io/watch-filter set to this value.")
+		namespace        = fs.String("namespace", "", "Only watch objects in this namespace (default: all namespaces).")
 	)
 	fs.AddGoFlagSet(flag.CommandLine) // --kubeconfig, registered by controller-runtime.
 	pflag.Parse()
@@ -95,7 +96,7 @@ func run() error {
 	lease, renew := 60*time.Second, 50*time.Second
 	mgr, err := ctrl.NewManager(ratelimiter.LimitRESTConfig(cfg, *maxReconcileRate), ctrl.Options{
 		Scheme:                     s,
-		Cache:                      cache.Options{SyncPeriod: syncInterval},
+		Cache:                      cacheOptions(*syncInterval, *namespace),
 		Metrics:                    metricsserver.Options{BindAddress: *metricsAddr},
 		HealthProbeBindAddress:     *probeAddr,
 		LeaderElection:             *leaderElection,
@@ -134,13 +135,18 @@ func run() error {
 	defer clusters.Close()
 	no := nodepod.Options{Clusters: clusters, ImageRepository: *imageRepository}
 
-	setup := kncontroller.SetupManaged
-	if *safeStart {
-		setup = kncontroller.SetupManagedGated
-	}
-	if err := setup(mgr, o, no); err != nil {
+	ctx := ctrl.SetupSignalHandler()
+	if err := kncontroller.Setup(ctx, mgr, o, no, *watchFilter); err != nil {
 		return fmt.Errorf("cannot set up the controllers: %w", err)
 	}
 	log.Info("Starting the manager")
-	return mgr.Start(ctrl.SetupSignalHandler())
+	return mgr.Start(ctx)
+}
+
+func cacheOptions(sync time.Duration, namespace string) cache.Options {
+	o := cache.Options{SyncPeriod: &sync}
+	if namespace != "" {
+		o.DefaultNamespaces = map[string]cache.Config{namespace: {}}
+	}
+	return o
 }

@@ -18,37 +18,40 @@ limitations under the License.
 package controller
 
 import (
+	"context"
+
 	"k8s.io/apimachinery/pkg/runtime/schema"
+	clusterv1 "sigs.k8s.io/cluster-api/api/core/v1beta2"
 	ctrl "sigs.k8s.io/controller-runtime"
 
 	"github.com/crossplane/crossplane-runtime/v2/pkg/controller"
 	"github.com/crossplane/crossplane-runtime/v2/pkg/reconciler/customresourcesgate"
 
+	infrav1 "github.com/kindnode/cluster-api-provider-kubernetes/apis/infrastructure/v1alpha1"
 	"github.com/kindnode/cluster-api-provider-kubernetes/apis/kindnode/v1alpha1"
 	apisv1alpha1 "github.com/kindnode/cluster-api-provider-kubernetes/apis/v1alpha1"
 
 	"github.com/kindnode/cluster-api-provider-kubernetes/internal/controller/config"
+	"github.com/kindnode/cluster-api-provider-kubernetes/internal/controller/kubernetescluster"
+	"github.com/kindnode/cluster-api-provider-kubernetes/internal/controller/kubernetesmachine"
 	"github.com/kindnode/cluster-api-provider-kubernetes/internal/controller/nodepod"
 	"github.com/kindnode/cluster-api-provider-kubernetes/internal/controller/nodeservice"
 )
 
-// SetupManaged adds the ProviderConfig, NodePod and NodeService controllers to mgr.
-func SetupManaged(mgr ctrl.Manager, o controller.Options, no nodepod.Options) error {
-	if err := config.Setup(mgr, o); err != nil {
-		return err
-	}
-	if err := nodepod.Setup(mgr, o, no); err != nil {
-		return err
-	}
-	return nodeservice.Setup(mgr, o, no.Clusters)
-}
-
-// SetupManagedGated adds the same controllers once their CRDs exist: with Crossplane's safe-start, a
-// provider's managed resource definitions may be activated one by one, long after the provider starts.
-func SetupManagedGated(mgr ctrl.Manager, o controller.Options, no nodepod.Options) error {
+// Setup adds every controller of the provider to mgr. Each starts once the CRDs it serves and reads exist:
+// with Crossplane's safe-start a provider's managed resource definitions may be activated one by one, long
+// after the provider starts, and a Crossplane-only installation has no Cluster API CRDs at all.
+func Setup(ctx context.Context, mgr ctrl.Manager, o controller.Options, no nodepod.Options, watchFilter string) error {
 	if err := customresourcesgate.Setup(mgr, o); err != nil {
 		return err
 	}
+	setupManaged(mgr, o, no)
+	setupClusterAPI(ctx, mgr, o, watchFilter)
+	return nil
+}
+
+// setupManaged adds the ProviderConfig, NodePod and NodeService controllers once their CRDs exist.
+func setupManaged(mgr ctrl.Manager, o controller.Options, no nodepod.Options) {
 	log := o.Logger
 	configs := []schema.GroupVersionKind{apisv1alpha1.ProviderConfigGroupVersionKind, apisv1alpha1.ClusterProviderConfigGroupVersionKind, apisv1alpha1.ProviderConfigUsageGroupVersionKind}
 	o.Gate.Register(func() {
@@ -66,5 +69,23 @@ func SetupManagedGated(mgr ctrl.Manager, o controller.Options, no nodepod.Option
 			log.Info("Cannot set up the NodeService controller", "error", err)
 		}
 	}, append(configs, v1alpha1.NodeServiceGroupVersionKind)...)
-	return nil
+}
+
+// setupClusterAPI adds the KubernetesCluster and KubernetesMachine controllers once the Cluster API CRDs and
+// the provider's own exist.
+func setupClusterAPI(ctx context.Context, mgr ctrl.Manager, o controller.Options, watchFilter string) {
+	log := o.Logger
+	copts := o.ForControllerRuntime()
+	o.Gate.Register(func() {
+		if err := (&kubernetescluster.Reconciler{Client: mgr.GetClient(), WatchFilterValue: watchFilter}).SetupWithManager(ctx, mgr, copts); err != nil {
+			log.Info("Cannot set up the KubernetesCluster controller", "error", err)
+		}
+	}, infrav1.GroupVersion.WithKind("KubernetesCluster"), clusterv1.GroupVersion.WithKind("Cluster"),
+		v1alpha1.NodeServiceGroupVersionKind, apisv1alpha1.ProviderConfigGroupVersionKind)
+	o.Gate.Register(func() {
+		if err := (&kubernetesmachine.Reconciler{Client: mgr.GetClient(), WatchFilterValue: watchFilter}).SetupWithManager(ctx, mgr, copts); err != nil {
+			log.Info("Cannot set up the KubernetesMachine controller", "error", err)
+		}
+	}, infrav1.GroupVersion.WithKind("KubernetesMachine"), infrav1.GroupVersion.WithKind("KubernetesCluster"),
+		clusterv1.GroupVersion.WithKind("Machine"), clusterv1.GroupVersion.WithKind("Cluster"), v1alpha1.NodePodGroupVersionKind)
 }

@@ -1,0 +1,288 @@
+/*
+Copyright 2026 The kindnode Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+// Package kubernetesmachine reconciles KubernetesMachines: the Cluster API infrastructure machine, realised
+// by a NodePod whose bootstrap data is the Machine's.
+package kubernetesmachine
+
+import (
+	"context"
+	"fmt"
+
+	xpv2 "github.com/crossplane/crossplane/apis/v2/core/v2"
+	corev1 "k8s.io/api/core/v1"
+	kerrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	kerrorsutil "k8s.io/apimachinery/pkg/util/errors"
+	"k8s.io/utils/ptr"
+	clusterv1 "sigs.k8s.io/cluster-api/api/core/v1beta2"
+	clusterctlv1 "sigs.k8s.io/cluster-api/cmd/clusterctl/api/v1alpha3"
+	"sigs.k8s.io/cluster-api/util"
+	"sigs.k8s.io/cluster-api/util/conditions"
+	"sigs.k8s.io/cluster-api/util/finalizers"
+	"sigs.k8s.io/cluster-api/util/patch"
+	"sigs.k8s.io/cluster-api/util/paused"
+	"sigs.k8s.io/cluster-api/util/predicates"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/builder"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/controller"
+	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
+	"sigs.k8s.io/controller-runtime/pkg/handler"
+
+	infrav1 "github.com/kindnode/cluster-api-provider-kubernetes/apis/infrastructure/v1alpha1"
+	kindnodev1alpha1 "github.com/kindnode/cluster-api-provider-kubernetes/apis/kindnode/v1alpha1"
+	apisv1alpha1 "github.com/kindnode/cluster-api-provider-kubernetes/apis/v1alpha1"
+	"github.com/kindnode/cluster-api-provider-kubernetes/internal/controller/kubernetescluster"
+)
+
+// Conditions of a KubernetesMachine.
+const (
+	// NodePodReadyCondition mirrors the NodePod's Ready: its Pod is ready and its bootstrap completed.
+	NodePodReadyCondition = "NodePodReady"
+	// BootstrappedCondition mirrors the NodePod's Bootstrapped: how far the bootstrap data got.
+	BootstrappedCondition = "Bootstrapped"
+
+	ReasonWaitingForInfrastructure = "WaitingForClusterInfrastructure"
+	ReasonWaitingForBootstrapData  = "WaitingForBootstrapData"
+	ReasonNodePodReady             = "NodePodReady"
+	ReasonNodePodNotReady          = "NodePodNotReady"
+	ReasonDeleting                 = "Deleting"
+	ReasonReady                    = "Ready"
+	ReasonNotReady                 = "NotReady"
+	ReasonReadyUnknown             = "ReadyUnknown"
+)
+
+// Reconciler reconciles KubernetesMachines.
+type Reconciler struct {
+	Client client.Client
+	// WatchFilterValue is the value of the cluster.x-k8s.io/watch-filter label this instance serves.
+	WatchFilterValue string
+}
+
+// SetupWithManager adds the controller to mgr.
+func (r *Reconciler) SetupWithManager(ctx context.Context, mgr ctrl.Manager, o controller.Options) error {
+	log := ctrl.LoggerFrom(ctx).WithValues("controller", "kubernetesmachine")
+	clusterToMachines, err := util.ClusterToTypedObjectsMapper(mgr.GetClient(), &infrav1.KubernetesMachineList{}, mgr.GetScheme())
+	if err != nil {
+		return err
+	}
+	return ctrl.NewControllerManagedBy(mgr).
+		For(&infrav1.KubernetesMachine{}).
+		Named("kubernetesmachine").
+		WithOptions(o).
+		WithEventFilter(predicates.ResourceHasFilterLabel(mgr.GetScheme(), log, r.WatchFilterValue)).
+		Owns(&kindnodev1alpha1.NodePod{}).
+		Watches(&clusterv1.Machine{},
+			handler.EnqueueRequestsFromMapFunc(util.MachineToInfrastructureMapFunc(infrav1.GroupVersion.WithKind("KubernetesMachine")))).
+		Watches(&clusterv1.Cluster{},
+			handler.EnqueueRequestsFromMapFunc(clusterToMachines),
+			builder.WithPredicates(predicates.ClusterPausedTransitionsOrInfrastructureProvisioned(mgr.GetScheme(), log))).
+		Complete(r)
+}
+
+// Reconcile brings a KubernetesMachine's NodePod to what its Machine asks for and reports the node back.
+func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (_ ctrl.Result, reterr error) {
+	log := ctrl.LoggerFrom(ctx)
+	km := &infrav1.KubernetesMachine{}
+	if err := r.Client.Get(ctx, req.NamespacedName, km); err != nil {
+		return ctrl.Result{}, client.IgnoreNotFound(err)
+	}
+	machine, err := util.GetOwnerMachine(ctx, r.Client, km.ObjectMeta)
+	if err != nil {
+		return ctrl.Result{}, err
+	}
+	if machine == nil {
+		if !km.DeletionTimestamp.IsZero() && controllerutil.RemoveFinalizer(km, infrav1.MachineFinalizer) {
+			// Never owned, so it never created anything.
+			return ctrl.Result{}, r.Client.Update(ctx, km)
+		}
+		log.Info("Waiting for the Machine controller to set the owner reference")
+		return ctrl.Result{}, nil
+	}
+	cluster, err := util.GetClusterFromMetadata(ctx, r.Client, machine.ObjectMeta)
+	if err != nil {
+		log.Info("The Machine has no cluster label or its Cluster does not exist")
+		return ctrl.Result{}, nil
+	}
+	kc := &infrav1.KubernetesCluster{}
+	if err := r.Client.Get(ctx, client.ObjectKey{Namespace: km.Namespace, Name: cluster.Spec.InfrastructureRef.Name}, kc); err != nil {
+		log.Info("Waiting for the KubernetesCluster", "error", err.Error())
+		return ctrl.Result{}, nil
+	}
+	if added, err := finalizers.EnsureFinalizer(ctx, r.Client, km, infrav1.MachineFinalizer); err != nil || added {
+		return ctrl.Result{}, err
+	}
+	helper, err := patch.NewHelper(km, r.Client)
+	if err != nil {
+		return ctrl.Result{}, err
+	}
+	if isPaused, requeue, err := paused.EnsurePausedCondition(ctx, r.Client, cluster, km); err != nil || isPaused || requeue {
+		return ctrl.Result{}, err
+	}
+	defer func() {
+		if err := summarize(km); err != nil {
+			reterr = kerrorsutil.NewAggregate([]error{reterr, err})
+		}
+		if err := helper.Patch(ctx, km, patch.WithOwnedConditions{Conditions: []string{
+			clusterv1.PausedCondition, clusterv1.ReadyCondition, NodePodReadyCondition, BootstrappedCondition,
+		}}); err != nil {
+			reterr = kerrorsutil.NewAggregate([]error{reterr, err})
+		}
+	}()
+
+	if !km.DeletionTimestamp.IsZero() {
+		return r.reconcileDelete(ctx, km)
+	}
+	return r.reconcileNormal(ctx, cluster, machine, kc, km)
+}
+
+func summarize(km *infrav1.KubernetesMachine) error {
+	return conditions.SetSummaryCondition(km, km, clusterv1.ReadyCondition,
+		conditions.ForConditionTypes{NodePodReadyCondition, BootstrappedCondition},
+		conditions.CustomMergeStrategy{MergeStrategy: conditions.DefaultMergeStrategy(
+			conditions.ComputeReasonFunc(conditions.GetDefaultComputeMergeReasonFunc(ReasonNotReady, ReasonReadyUnknown, ReasonReady)),
+		)},
+	)
+}
+
+func (r *Reconciler) reconcileNormal(ctx context.Context, cluster *clusterv1.Cluster, machine *clusterv1.Machine, kc *infrav1.KubernetesCluster, km *infrav1.KubernetesMachine) (ctrl.Result, error) {
+	if !ptr.Deref(cluster.Status.Initialization.InfrastructureProvisioned, false) {
+		setWaiting(km, ReasonWaitingForInfrastructure, "waiting for the cluster's infrastructure (its endpoint Service)")
+		return ctrl.Result{}, nil
+	}
+	if machine.Spec.Bootstrap.DataSecretName == nil {
+		setWaiting(km, ReasonWaitingForBootstrapData, "waiting for the Machine's bootstrap data")
+		return ctrl.Result{}, nil
+	}
+
+	np := &kindnodev1alpha1.NodePod{ObjectMeta: metav1.ObjectMeta{Namespace: km.Namespace, Name: km.Name}}
+	if _, err := controllerutil.CreateOrPatch(ctx, r.Client, np, func() error {
+		metav1.SetMetaDataLabel(&np.ObjectMeta, clusterv1.ClusterNameLabel, cluster.Name)
+		np.Spec.ProviderConfigReference = &xpv2.ProviderConfigReference{Kind: apisv1alpha1.ProviderConfigKind, Name: kubernetescluster.ProviderConfigName(kc)}
+		np.Spec.ForProvider = forProvider(cluster, machine, km, np.Spec.ForProvider)
+		return controllerutil.SetControllerReference(km, np, r.Client.Scheme())
+	}); err != nil {
+		return ctrl.Result{}, fmt.Errorf("cannot apply NodePod %s: %w", np.Name, err)
+	}
+
+	mirror(km, np)
+	obs := np.Status.AtProvider
+	if obs.PodName != "" {
+		km.Status.Addresses = addresses(obs)
+	}
+	if km.Spec.ProviderID == "" && obs.ProviderID != "" && np.Status.GetCondition(xpv2.TypeReady).Status == corev1.ConditionTrue {
+		// The provider ID names the Pod, not its incarnation, so it holds when the Pod is recreated.
+		km.Spec.ProviderID = obs.ProviderID
+	}
+	if machine.Spec.FailureDomain != "" {
+		km.Status.FailureDomain = machine.Spec.FailureDomain
+	}
+	if km.Spec.ProviderID != "" && np.Status.GetCondition(xpv2.TypeReady).Status == corev1.ConditionTrue {
+		km.Status.Initialization.Provisioned = ptr.To(true)
+	}
+	return ctrl.Result{}, nil
+}
+
+// forProvider is the NodePod a Machine asks for. Fields the NodePod defaults are kept as they are, so that
+// applying the same Machine twice changes nothing.
+func forProvider(cluster *clusterv1.Cluster, machine *clusterv1.Machine, km *infrav1.KubernetesMachine, have kindnodev1alpha1.NodePodParameters) kindnodev1alpha1.NodePodParameters {
+	p := have
+	p.ClusterName = cluster.Name
+	p.Role = kindnodev1alpha1.NodeRoleWorker
+	if util.IsControlPlaneMachine(machine) {
+		p.Role = kindnodev1alpha1.NodeRoleControlPlane
+	}
+	p.KubernetesVersion = machine.Spec.Version
+	p.Image = km.Spec.Image
+	p.Resources = km.Spec.Resources
+	p.NodeSelector = km.Spec.NodeSelector
+	p.Tolerations = km.Spec.Tolerations
+	p.Affinity = km.Spec.Affinity
+	p.Persistence = km.Spec.Persistence
+	p.ExtraVolumes = km.Spec.ExtraVolumes
+	p.BootstrapDataSecretRef = &kindnodev1alpha1.BootstrapDataSecretReference{Name: *machine.Spec.Bootstrap.DataSecretName, Key: "value"}
+	// Machines are immutable in Cluster API: a change rolls out new Machines, it never recreates a node in
+	// place. What reaches the NodePod anyway (a template edit) is reported, not acted on.
+	p.UpdatePolicy = kindnodev1alpha1.UpdatePolicyReport
+	return p
+}
+
+// mirror copies the NodePod's story into the KubernetesMachine's conditions.
+func mirror(km *infrav1.KubernetesMachine, np *kindnodev1alpha1.NodePod) {
+	ready := np.Status.GetCondition(xpv2.TypeReady)
+	c := metav1.Condition{Type: NodePodReadyCondition, Status: metav1.ConditionFalse, Reason: ReasonNodePodNotReady}
+	switch {
+	case ready.Status == corev1.ConditionTrue:
+		c.Status, c.Reason = metav1.ConditionTrue, ReasonNodePodReady
+	case ready.Message != "":
+		c.Message = fmt.Sprintf("NodePod %s: %s: %s", np.Name, ready.Reason, ready.Message)
+	default:
+		c.Message = fmt.Sprintf("NodePod %s: waiting for its Pod", np.Name)
+	}
+	if synced := np.Status.GetCondition(xpv2.TypeSynced); synced.Status == corev1.ConditionFalse && synced.Message != "" {
+		c.Message = fmt.Sprintf("NodePod %s cannot be reconciled: %s", np.Name, synced.Message)
+	}
+	conditions.Set(km, c)
+
+	b := np.Status.GetCondition(kindnodev1alpha1.TypeBootstrapped)
+	bc := metav1.Condition{Type: BootstrappedCondition, Status: metav1.ConditionStatus(b.Status), Reason: string(b.Reason), Message: b.Message}
+	if bc.Status == "" || bc.Reason == "" {
+		bc.Status, bc.Reason, bc.Message = metav1.ConditionUnknown, string(kindnodev1alpha1.ReasonWaitingForPod), "the bootstrap starts once the node container runs"
+	}
+	conditions.Set(km, bc)
+}
+
+func setWaiting(km *infrav1.KubernetesMachine, reason, msg string) {
+	conditions.Set(km, metav1.Condition{Type: NodePodReadyCondition, Status: metav1.ConditionFalse, Reason: reason, Message: msg})
+	conditions.Set(km, metav1.Condition{Type: BootstrappedCondition, Status: metav1.ConditionFalse, Reason: reason, Message: msg})
+}
+
+func addresses(obs kindnodev1alpha1.NodePodObservation) []clusterv1.MachineAddress {
+	a := []clusterv1.MachineAddress{{Type: clusterv1.MachineHostName, Address: obs.PodName}}
+	if obs.PodIP != "" {
+		a = append(a, clusterv1.MachineAddress{Type: clusterv1.MachineInternalIP, Address: obs.PodIP})
+	}
+	return a
+}
+
+func (r *Reconciler) reconcileDelete(ctx context.Context, km *infrav1.KubernetesMachine) (ctrl.Result, error) {
+	msg := "deleting the node Pod"
+	conditions.Set(km, metav1.Condition{Type: NodePodReadyCondition, Status: metav1.ConditionFalse, Reason: ReasonDeleting, Message: msg})
+	np := &kindnodev1alpha1.NodePod{}
+	err := r.Client.Get(ctx, client.ObjectKey{Namespace: km.Namespace, Name: km.Name}, np)
+	switch {
+	case kerrors.IsNotFound(err):
+		controllerutil.RemoveFinalizer(km, infrav1.MachineFinalizer)
+		return ctrl.Result{}, nil
+	case err != nil:
+		return ctrl.Result{}, err
+	}
+	if np.DeletionTimestamp.IsZero() {
+		if _, moving := km.Annotations[clusterctlv1.DeleteForMoveAnnotation]; moving {
+			// clusterctl move deletes the source's objects after copying them: the node must keep running.
+			np.SetManagementPolicies(kindnodev1alpha1.OrphanManagementPolicies)
+			if err := r.Client.Update(ctx, np); err != nil {
+				return ctrl.Result{}, err
+			}
+		}
+		if err := r.Client.Delete(ctx, np); client.IgnoreNotFound(err) != nil {
+			return ctrl.Result{}, err
+		}
+	}
+	// The NodePod's deletion event brings us back once it is gone; readiness never holds deletion up.
+	return ctrl.Result{}, nil
+}
