@@ -125,8 +125,12 @@ func TestMain(m *testing.M) {
 }
 
 func run(m *testing.M) int {
-	var err error
-	env, err = testenv.Start()
+	crds, err := testenv.ClusterAPICRDs()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	env, err = testenv.Start(crds...)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
@@ -143,6 +147,10 @@ func run(m *testing.M) int {
 	defer cancel()
 	if err := startManager(ctx); err != nil {
 		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	if err := startClusterAPI(ctx); err != nil {
+		fmt.Fprintln(os.Stderr, "cannot start Cluster API's reconcilers:", err)
 		return 1
 	}
 	return m.Run()
@@ -170,7 +178,7 @@ func startManager(ctx context.Context) error {
 	}
 	o.Features.Enable(feature.EnableBetaManagementPolicies)
 	clusters := clients.NewRegistry(mgr.GetConfig(), env.Scheme, clients.WithSyncTimeout(10*time.Second))
-	if err := kncontroller.SetupManagedGated(mgr, o, nodepod.Options{Clusters: clusters, Executor: execs.executor}); err != nil {
+	if err := kncontroller.Setup(ctx, mgr, o, nodepod.Options{Clusters: clusters, Executor: execs.executor}, ""); err != nil {
 		return err
 	}
 	go func() {

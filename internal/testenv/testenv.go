@@ -68,8 +68,8 @@ func Assets() (string, error) {
 	return strings.TrimSpace(out.String()), nil
 }
 
-// Start starts an API server with the CRDs under the given directories (relative to the repository root)
-// in addition to the provider's own package/crds.
+// Start starts an API server with the CRDs under the given directories (absolute, or relative to the
+// repository root) in addition to the provider's own package/crds.
 func Start(crdDirs ...string) (*Env, error) {
 	dir, err := Assets()
 	if err != nil {
@@ -77,7 +77,10 @@ func Start(crdDirs ...string) (*Env, error) {
 	}
 	paths := []string{filepath.Join(RepoRoot(), "package", "crds")}
 	for _, d := range crdDirs {
-		paths = append(paths, filepath.Join(RepoRoot(), d))
+		if !filepath.IsAbs(d) {
+			d = filepath.Join(RepoRoot(), d)
+		}
+		paths = append(paths, d)
 	}
 	s := kruntime.NewScheme()
 	for _, add := range []func(*kruntime.Scheme) error{clientgoscheme.AddToScheme, apiextensionsv1.AddToScheme, apis.AddToScheme} {
@@ -85,10 +88,17 @@ func Start(crdDirs ...string) (*Env, error) {
 			return nil, err
 		}
 	}
+	read := &envtest.CRDInstallOptions{Paths: paths, ErrorIfPathMissing: true}
+	if err := envtest.ReadCRDFiles(read); err != nil {
+		return nil, fmt.Errorf("cannot read CRDs: %w", err)
+	}
+	crds := read.CRDs
+	for _, crd := range crds {
+		labelContract(crd)
+	}
 	env := &envtest.Environment{
 		BinaryAssetsDirectory: dir,
-		CRDDirectoryPaths:     paths,
-		ErrorIfCRDPathMissing: true,
+		CRDs:                  crds,
 		Scheme:                s,
 	}
 	cfg, err := env.Start()
@@ -111,4 +121,23 @@ func (e *Env) Kubeconfig(name string) ([]byte, error) {
 		return nil, err
 	}
 	return u.KubeConfig()
+}
+
+// contractLabel is how Cluster API finds the version of a provider's CRD that implements its v1beta2 contract.
+const contractLabel = "cluster.x-k8s.io/v1beta2"
+
+// labelContract gives Cluster API's own kubeadm CRDs the contract label its release components carry: the
+// CRD bases in its module lack it, because kustomize adds it when the components are built.
+func labelContract(crd *apiextensionsv1.CustomResourceDefinition) {
+	g := crd.Spec.Group
+	if g != "bootstrap.cluster.x-k8s.io" && g != "controlplane.cluster.x-k8s.io" {
+		return
+	}
+	if _, ok := crd.Labels[contractLabel]; ok {
+		return
+	}
+	if crd.Labels == nil {
+		crd.Labels = map[string]string{}
+	}
+	crd.Labels[contractLabel] = "v1beta2"
 }
