@@ -44,6 +44,8 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
 	"sigs.k8s.io/controller-runtime/pkg/handler"
 
+	"github.com/crossplane/crossplane-runtime/v2/pkg/resource"
+
 	infrav1 "github.com/kindnode/cluster-api-provider-kubernetes/apis/infrastructure/v1alpha1"
 	kindnodev1alpha1 "github.com/kindnode/cluster-api-provider-kubernetes/apis/kindnode/v1alpha1"
 	apisv1alpha1 "github.com/kindnode/cluster-api-provider-kubernetes/apis/v1alpha1"
@@ -185,29 +187,31 @@ func (r *Reconciler) reconcileNormal(ctx context.Context, cluster *clusterv1.Clu
 
 func (r *Reconciler) reconcileDelete(ctx context.Context, kc *infrav1.KubernetesCluster) (ctrl.Result, error) {
 	conditions.Set(kc, metav1.Condition{Type: EndpointReadyCondition, Status: metav1.ConditionFalse, Reason: ReasonDeleting, Message: "deleting the endpoint Service"})
-	ns := &kindnodev1alpha1.NodeService{}
-	err := r.Client.Get(ctx, client.ObjectKey{Namespace: kc.Namespace, Name: kc.Name}, ns)
-	switch {
-	case kerrors.IsNotFound(err):
+	gone, err := DeleteManaged(ctx, r.Client, kc, &kindnodev1alpha1.NodeService{ObjectMeta: metav1.ObjectMeta{Namespace: kc.Namespace, Name: kc.Name}})
+	if gone {
 		controllerutil.RemoveFinalizer(kc, infrav1.ClusterFinalizer)
-		return ctrl.Result{}, nil
-	case err != nil:
-		return ctrl.Result{}, err
 	}
-	if ns.DeletionTimestamp.IsZero() {
-		if _, moving := kc.Annotations[clusterctlv1.DeleteForMoveAnnotation]; moving {
-			// clusterctl move deletes the source's objects after copying them: the Service must stay.
-			ns.SetManagementPolicies(kindnodev1alpha1.OrphanManagementPolicies)
-			if err := r.Client.Update(ctx, ns); err != nil {
-				return ctrl.Result{}, err
-			}
-		}
-		if err := r.Client.Delete(ctx, ns); client.IgnoreNotFound(err) != nil {
-			return ctrl.Result{}, err
+	return ctrl.Result{}, err
+}
+
+// DeleteManaged deletes the managed resource that realises owner, and reports whether it is gone. Its own
+// deletion event brings the owner's controller back once it is, so nothing needs a requeue. When clusterctl
+// move deletes owner after copying it to another management cluster, the managed resource is told to leave
+// what it manages in place: the copy takes it over.
+func DeleteManaged(ctx context.Context, c client.Client, owner metav1.Object, mr resource.ModernManaged) (gone bool, err error) {
+	if err := c.Get(ctx, client.ObjectKeyFromObject(mr), mr); err != nil {
+		return kerrors.IsNotFound(err), client.IgnoreNotFound(err)
+	}
+	if !mr.GetDeletionTimestamp().IsZero() {
+		return false, nil
+	}
+	if _, moving := owner.GetAnnotations()[clusterctlv1.DeleteForMoveAnnotation]; moving {
+		mr.SetManagementPolicies(kindnodev1alpha1.OrphanManagementPolicies)
+		if err := c.Update(ctx, mr); err != nil {
+			return false, err
 		}
 	}
-	// The NodeService's own deletion event brings us back once it is gone.
-	return ctrl.Result{}, nil
+	return false, client.IgnoreNotFound(c.Delete(ctx, mr))
 }
 
 func credentials(kc *infrav1.KubernetesCluster) apisv1alpha1.ProviderCredentials {

@@ -24,12 +24,10 @@ import (
 
 	xpv2 "github.com/crossplane/crossplane/apis/v2/core/v2"
 	corev1 "k8s.io/api/core/v1"
-	kerrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	kerrorsutil "k8s.io/apimachinery/pkg/util/errors"
 	"k8s.io/utils/ptr"
 	clusterv1 "sigs.k8s.io/cluster-api/api/core/v1beta2"
-	clusterctlv1 "sigs.k8s.io/cluster-api/cmd/clusterctl/api/v1alpha3"
 	"sigs.k8s.io/cluster-api/util"
 	"sigs.k8s.io/cluster-api/util/conditions"
 	"sigs.k8s.io/cluster-api/util/finalizers"
@@ -260,29 +258,11 @@ func addresses(obs kindnodev1alpha1.NodePodObservation) []clusterv1.MachineAddre
 }
 
 func (r *Reconciler) reconcileDelete(ctx context.Context, km *infrav1.KubernetesMachine) (ctrl.Result, error) {
-	msg := "deleting the node Pod"
-	conditions.Set(km, metav1.Condition{Type: NodePodReadyCondition, Status: metav1.ConditionFalse, Reason: ReasonDeleting, Message: msg})
-	np := &kindnodev1alpha1.NodePod{}
-	err := r.Client.Get(ctx, client.ObjectKey{Namespace: km.Namespace, Name: km.Name}, np)
-	switch {
-	case kerrors.IsNotFound(err):
+	// Readiness never holds a deletion up: a node that never came up is deleted like any other.
+	conditions.Set(km, metav1.Condition{Type: NodePodReadyCondition, Status: metav1.ConditionFalse, Reason: ReasonDeleting, Message: "deleting the node Pod"})
+	gone, err := kubernetescluster.DeleteManaged(ctx, r.Client, km, &kindnodev1alpha1.NodePod{ObjectMeta: metav1.ObjectMeta{Namespace: km.Namespace, Name: km.Name}})
+	if gone {
 		controllerutil.RemoveFinalizer(km, infrav1.MachineFinalizer)
-		return ctrl.Result{}, nil
-	case err != nil:
-		return ctrl.Result{}, err
 	}
-	if np.DeletionTimestamp.IsZero() {
-		if _, moving := km.Annotations[clusterctlv1.DeleteForMoveAnnotation]; moving {
-			// clusterctl move deletes the source's objects after copying them: the node must keep running.
-			np.SetManagementPolicies(kindnodev1alpha1.OrphanManagementPolicies)
-			if err := r.Client.Update(ctx, np); err != nil {
-				return ctrl.Result{}, err
-			}
-		}
-		if err := r.Client.Delete(ctx, np); client.IgnoreNotFound(err) != nil {
-			return ctrl.Result{}, err
-		}
-	}
-	// The NodePod's deletion event brings us back once it is gone; readiness never holds deletion up.
-	return ctrl.Result{}, nil
+	return ctrl.Result{}, err
 }
