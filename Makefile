@@ -78,3 +78,30 @@ demo: build
 .PHONY: help
 help:
 	@grep -E '^## ' $(MAKEFILE_LIST) | sed 's/^## //'
+
+## --- Cluster API (clusterctl) release of the infrastructure provider "kubernetes" ---
+
+CAPK_VERSION  ?= v0.1.0
+IMG           ?= localhost/kindnode/capk-manager:dev
+
+## config-crds: copy package/crds into config/crd/kindnode, where kustomize can read them (idempotent).
+.PHONY: config-crds
+config-crds:
+	@bash hack/config-crds.sh
+
+## check-config-crds: fail when config/crd/kindnode is out of date with package/crds (for CI).
+.PHONY: check-config-crds
+check-config-crds:
+	@bash hack/config-crds.sh --check
+
+## release-artifacts: clusterctl repository in _output/repository/infrastructure-kubernetes/$(CAPK_VERSION) and _output/clusterctl.yaml (IMG sets the manager image).
+.PHONY: release-artifacts
+release-artifacts: config-crds
+	@IMG="$(IMG)" bash hack/release-artifacts.sh "$(OUTPUT)" "$(CAPK_VERSION)"
+
+## clusterctl: Cluster API's clusterctl, pinned in hack/tools/clusterctl/go.mod, built into bin/clusterctl.
+.PHONY: clusterctl
+clusterctl: $(BIN)/clusterctl
+
+$(BIN)/clusterctl: hack/tools/clusterctl/go.mod
+	@bash hack/clusterctl.sh >/dev/null
