@@ -27,6 +27,7 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	policyv1 "k8s.io/api/policy/v1"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/client-go/rest"
@@ -44,7 +45,7 @@ const (
 	errNewCache   = "cannot create informer cache for the outer cluster"
 	errNewClient  = "cannot create client for the outer cluster"
 	errInformer   = "cannot watch objects in the outer cluster"
-	errSync       = "cannot sync informer caches with the outer cluster within %s; check that it is reachable and that the credentials may list and watch Pods, Services and PersistentVolumeClaims"
+	errSync       = "cannot sync informer caches with the outer cluster within %s; check that it is reachable and that the credentials may list and watch Pods, Services, PersistentVolumeClaims and PodDisruptionBudgets"
 
 	// injectedKey names the connection made with the provider's own identity.
 	injectedKey = "injected-identity"
@@ -54,8 +55,8 @@ const (
 type Cluster struct {
 	// Config reaches the outer cluster; pods/exec uses it directly.
 	Config *rest.Config
-	// Client reads the provider's Pods, Services and PersistentVolumeClaims from informer caches and writes
-	// to the API server.
+	// Client reads the provider's Pods, Services, PersistentVolumeClaims and PodDisruptionBudgets from
+	// informer caches and writes to the API server.
 	Client client.Client
 
 	cancel context.CancelFunc
@@ -149,7 +150,7 @@ func (r *Registry) get(ctx context.Context, key string, config func() (*rest.Con
 
 // watched are the kinds the provider creates in outer clusters.
 func watched() []client.Object {
-	return []client.Object{&corev1.Pod{}, &corev1.Service{}, &corev1.PersistentVolumeClaim{}}
+	return []client.Object{&corev1.Pod{}, &corev1.Service{}, &corev1.PersistentVolumeClaim{}, &policyv1.PodDisruptionBudget{}}
 }
 
 func (r *Registry) connect(ctx context.Context, cfg *rest.Config) (*Cluster, error) {

@@ -68,7 +68,7 @@ func setupManaged(mgr ctrl.Manager, o controller.Options, no nodepod.Options) {
 		if err := nodeservice.Setup(mgr, o, no.Clusters); err != nil {
 			log.Info("Cannot set up the NodeService controller", "error", err)
 		}
-	}, append(configs, v1alpha1.NodeServiceGroupVersionKind)...)
+	}, append(configs, v1alpha1.NodeServiceGroupVersionKind, v1alpha1.NodePodGroupVersionKind)...)
 }
 
 // setupClusterAPI adds the KubernetesCluster and KubernetesMachine controllers once the Cluster API CRDs and

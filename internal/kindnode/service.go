@@ -68,7 +68,7 @@ func BuildService(e Endpoint) *corev1.Service {
 		Spec: corev1.ServiceSpec{
 			Type:              typ,
 			Ports:             []corev1.ServicePort{port},
-			Selector:          map[string]string{LabelClusterName: p.ClusterName, LabelRole: RoleControlPlane},
+			Selector:          controlPlaneSelectorFor(p.ClusterName),
 			LoadBalancerClass: p.LoadBalancerClass,
 		},
 	}

@@ -71,6 +71,35 @@ type NodeServiceParameters struct {
 	// Annotations added to the Service, for example to configure a cloud load balancer.
 	// +optional
 	Annotations map[string]string `json:"annotations,omitempty"`
+
+	// ControlPlaneDisruptionBudget guards the inner cluster's etcd quorum against voluntary disruption in the
+	// outer cluster. Enabled unless turned off.
+	// +kubebuilder:default={}
+	// +optional
+	ControlPlaneDisruptionBudget *ControlPlaneDisruptionBudget `json:"controlPlaneDisruptionBudget,omitempty"`
+}
+
+// ControlPlaneDisruptionBudget is a PodDisruptionBudget in the outer cluster, named after the Service with
+// the suffix -control-plane, over the control-plane node Pods the Service selects. Each of those Pods is an
+// etcd member of the inner cluster: a drain of outer nodes that evicted a majority of them at once would
+// lose etcd quorum and stop the inner API server, while evicting them one at a time lets each come back
+// and rejoin before the next goes. Outer cluster disruptions that do not go through the Eviction API
+// (deleting Pods, node failures) are not guarded.
+type ControlPlaneDisruptionBudget struct {
+	// Enabled creates the PodDisruptionBudget; false removes it, for example when the outer cluster's
+	// drains must not wait for the inner cluster.
+	// +kubebuilder:default=true
+	// +optional
+	Enabled *bool `json:"enabled,omitempty"`
+
+	// MinAvailable is how many control-plane node Pods eviction must leave running. Unset means a quorum of
+	// the cluster's control-plane NodePods in this namespace (2 of 3, 3 of 5, 1 of 1). 0 allows every
+	// eviction. An integer minimum, not a maximum unavailable: node Pods have no controller the outer
+	// cluster knows, and its disruption controller allows no eviction at all under maxUnavailable for such
+	// Pods.
+	// +kubebuilder:validation:Minimum=0
+	// +optional
+	MinAvailable *int32 `json:"minAvailable,omitempty"`
 }
 
 // ServiceIngress is a load balancer ingress point.
@@ -99,6 +128,9 @@ type NodeServiceObservation struct {
 	Host string `json:"host,omitempty"`
 	// Port of the inner control-plane endpoint.
 	Port int32 `json:"port,omitempty"`
+	// DisruptionBudget is the name of the PodDisruptionBudget over the control-plane node Pods, in
+	// ServiceNamespace, when it exists.
+	DisruptionBudget string `json:"disruptionBudget,omitempty"`
 }
 
 // A NodeServiceSpec defines the desired state of a NodeService.

@@ -23,12 +23,15 @@ import (
 
 	xpv2 "github.com/crossplane/crossplane/apis/v2/core/v2"
 	corev1 "k8s.io/api/core/v1"
+	policyv1 "k8s.io/api/policy/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
 	kerrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/handler"
+	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	"github.com/crossplane/crossplane-runtime/v2/pkg/controller"
 	"github.com/crossplane/crossplane-runtime/v2/pkg/errors"
@@ -52,7 +55,14 @@ const (
 	errCreateService = "cannot create the endpoint Service"
 	errUpdateService = "cannot update the endpoint Service"
 	errDeleteService = "cannot delete the endpoint Service"
+	errListNodePods  = "cannot list the cluster's NodePods"
 	errForeign       = "a Service named %s/%s exists in the outer cluster but does not belong to this NodeService; rename the NodeService or remove that Service"
+
+	errGetBudget     = "cannot get the control-plane PodDisruptionBudget"
+	errCreateBudget  = "cannot create the control-plane PodDisruptionBudget"
+	errUpdateBudget  = "cannot update the control-plane PodDisruptionBudget"
+	errDeleteBudget  = "cannot delete the control-plane PodDisruptionBudget"
+	errForeignBudget = "a PodDisruptionBudget named %s/%s exists in the outer cluster but does not belong to this NodeService; remove it or disable forProvider.controlPlaneDisruptionBudget"
 )
 
 // Setup adds a controller that reconciles NodeServices.
@@ -88,6 +98,8 @@ func Setup(mgr ctrl.Manager, o controller.Options, clusters *clients.Registry) e
 		WithEventFilter(resource.DesiredStateChanged()).
 		For(&v1alpha1.NodeService{}).
 		WatchesRawSource(clusters.Source(v1alpha1.NodeServiceKind)).
+		// A control-plane NodePod more or less moves the quorum the disruption budget keeps.
+		Watches(&v1alpha1.NodePod{}, handler.EnqueueRequestsFromMapFunc(nodePodToNodeServices(mgr.GetClient()))).
 		Complete(ratelimiter.NewReconciler(name, r, o.GlobalRateLimiter))
 }
 
@@ -112,7 +124,7 @@ func (c *connector) Connect(ctx context.Context, cr *v1alpha1.NodeService) (mana
 	if err != nil {
 		return nil, errors.Wrap(err, errConnect)
 	}
-	return &external{outer: outer}, nil
+	return &external{kube: c.kube, outer: outer}, nil
 }
 
 // neverCreated reports whether no Service was ever created for the NodeService.
@@ -142,6 +154,7 @@ func (nothing) Delete(context.Context, *v1alpha1.NodeService) (managed.ExternalD
 func (nothing) Disconnect(context.Context) error { return nil }
 
 type external struct {
+	kube  client.Client
 	outer *clients.Cluster
 }
 
@@ -164,12 +177,68 @@ func desired(cr *v1alpha1.NodeService) *corev1.Service {
 	return svc
 }
 
+// desiredBudget is the control-plane PodDisruptionBudget cr asks for, nil when it asks for none.
+func (e *external) desiredBudget(ctx context.Context, cr *v1alpha1.NodeService) (*policyv1.PodDisruptionBudget, error) {
+	n, err := controlPlaneNodes(ctx, e.kube, cr.GetNamespace(), cr.Spec.ForProvider.ClusterName)
+	if err != nil {
+		return nil, err
+	}
+	pdb := kindnode.BuildDisruptionBudget(endpoint(cr), n)
+	if pdb != nil {
+		kindnode.RecordManagedMetadata(pdb)
+	}
+	return pdb, nil
+}
+
+// controlPlaneNodes counts the control-plane NodePods of cluster in namespace: how many control-plane nodes
+// the cluster should have, whatever number of their Pods run right now, so that evictions do not lower the
+// quorum they are measured against.
+func controlPlaneNodes(ctx context.Context, kube client.Client, namespace, cluster string) (int32, error) {
+	l := &v1alpha1.NodePodList{}
+	if err := kube.List(ctx, l, client.InNamespace(namespace)); err != nil {
+		return 0, errors.Wrap(err, errListNodePods)
+	}
+	var n int32
+	for _, np := range l.Items {
+		if np.Spec.ForProvider.ClusterName == cluster && np.Spec.ForProvider.Role == v1alpha1.NodeRoleControlPlane && np.DeletionTimestamp.IsZero() {
+			n++
+		}
+	}
+	return n, nil
+}
+
+// nodePodToNodeServices maps a NodePod to the NodeServices of its cluster, whose budgets count it.
+func nodePodToNodeServices(kube client.Client) handler.MapFunc {
+	return func(ctx context.Context, o client.Object) []reconcile.Request {
+		np, ok := o.(*v1alpha1.NodePod)
+		if !ok || np.Spec.ForProvider.Role != v1alpha1.NodeRoleControlPlane {
+			return nil
+		}
+		l := &v1alpha1.NodeServiceList{}
+		if err := kube.List(ctx, l, client.InNamespace(np.Namespace)); err != nil {
+			return nil
+		}
+		var reqs []reconcile.Request
+		for _, s := range l.Items {
+			if s.Spec.ForProvider.ClusterName == np.Spec.ForProvider.ClusterName {
+				reqs = append(reqs, reconcile.Request{NamespacedName: types.NamespacedName{Namespace: s.Namespace, Name: s.Name}})
+			}
+		}
+		return reqs
+	}
+}
+
 func (e *external) Observe(ctx context.Context, cr *v1alpha1.NodeService) (managed.ExternalObservation, error) {
 	ep := endpoint(cr)
+	pdb, err := e.getBudget(ctx, ep)
+	if err != nil {
+		return managed.ExternalObservation{}, err
+	}
 	svc := &corev1.Service{}
 	if err := e.outer.Client.Get(ctx, types.NamespacedName{Namespace: ep.Namespace, Name: ep.Name}, svc); err != nil {
 		if kerrors.IsNotFound(err) {
-			return managed.ExternalObservation{ResourceExists: false}, nil
+			// A budget left behind by a Delete that removed only the Service still needs a Delete.
+			return managed.ExternalObservation{ResourceExists: meta.WasDeleted(cr) && pdb != nil}, nil
 		}
 		return managed.ExternalObservation{}, errors.Wrap(err, errGetService)
 	}
@@ -177,19 +246,27 @@ func (e *external) Observe(ctx context.Context, cr *v1alpha1.NodeService) (manag
 		return managed.ExternalObservation{}, errors.Errorf(errForeign, svc.Namespace, svc.Name)
 	}
 	cr.Status.AtProvider = kindnode.ObserveService(svc)
+	if pdb != nil {
+		cr.Status.AtProvider.DisruptionBudget = pdb.Name
+	}
 	if meta.WasDeleted(cr) {
 		return managed.ExternalObservation{ResourceExists: true, ResourceUpToDate: true}, nil
 	}
 
+	want, err := e.desiredBudget(ctx, cr)
+	if err != nil {
+		return managed.ExternalObservation{}, err
+	}
+	upToDate := specUpToDate(svc, desired(cr)) && budgetUpToDate(pdb, want)
 	host, port, ok := kindnode.EndpointAddress(svc)
 	if !ok {
 		cr.Status.SetConditions(xpv2.Unavailable().WithMessage("waiting for the outer cluster to give the Service an address"))
-		return managed.ExternalObservation{ResourceExists: true, ResourceUpToDate: specUpToDate(svc, desired(cr))}, nil
+		return managed.ExternalObservation{ResourceExists: true, ResourceUpToDate: upToDate}, nil
 	}
 	cr.Status.SetConditions(xpv2.Available())
 	return managed.ExternalObservation{
 		ResourceExists:   true,
-		ResourceUpToDate: specUpToDate(svc, desired(cr)),
+		ResourceUpToDate: upToDate,
 		ConnectionDetails: managed.ConnectionDetails{
 			"endpoint": []byte(host),
 			"port":     []byte(strconv.Itoa(int(port))),
@@ -229,10 +306,68 @@ func applySpec(svc, want *corev1.Service) {
 	svc.Spec.Ports = ports
 }
 
+// getBudget returns the control-plane PodDisruptionBudget of ep, nil when there is none.
+func (e *external) getBudget(ctx context.Context, ep kindnode.Endpoint) (*policyv1.PodDisruptionBudget, error) {
+	pdb := &policyv1.PodDisruptionBudget{}
+	err := e.outer.Client.Get(ctx, types.NamespacedName{Namespace: ep.Namespace, Name: kindnode.DisruptionBudgetName(ep.Name)}, pdb)
+	if kerrors.IsNotFound(err) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, errors.Wrap(err, errGetBudget)
+	}
+	if o, ok := kindnode.OwnerFromLabels(pdb.GetLabels()); !ok || o != ep.Owner {
+		return nil, errors.Errorf(errForeignBudget, pdb.Namespace, pdb.Name)
+	}
+	return pdb, nil
+}
+
+// budgetUpToDate reports whether the observed budget (nil: none) is the wanted one (nil: none wanted).
+func budgetUpToDate(current, want *policyv1.PodDisruptionBudget) bool {
+	if current == nil || want == nil {
+		return current == want
+	}
+	return kindnode.MetadataUpToDate(current, want) && equality.Semantic.DeepEqual(current.Spec, want.Spec)
+}
+
+// syncBudget creates, updates or deletes the control-plane PodDisruptionBudget to match what cr asks for.
+func (e *external) syncBudget(ctx context.Context, cr *v1alpha1.NodeService) error {
+	current, err := e.getBudget(ctx, endpoint(cr))
+	if err != nil {
+		return err
+	}
+	want, err := e.desiredBudget(ctx, cr)
+	if err != nil {
+		return err
+	}
+	switch {
+	case current == nil && want == nil:
+		return nil
+	case current == nil:
+		// The cache may not have seen a budget created moments ago.
+		err := e.outer.Client.Create(ctx, want)
+		return errors.Wrap(resource.Ignore(kerrors.IsAlreadyExists, err), errCreateBudget)
+	case want == nil:
+		return errors.Wrap(resource.Ignore(kerrors.IsNotFound, e.outer.Client.Delete(ctx, current)), errDeleteBudget)
+	}
+	if patch, changed := kindnode.MetadataPatch(current, want); changed {
+		if err := e.outer.Client.Patch(ctx, current, client.RawPatch(types.MergePatchType, patch)); err != nil {
+			return errors.Wrap(err, errUpdateBudget)
+		}
+	}
+	if equality.Semantic.DeepEqual(current.Spec, want.Spec) {
+		return nil
+	}
+	current.Spec = want.Spec
+	return errors.Wrap(e.outer.Client.Update(ctx, current), errUpdateBudget)
+}
+
 func (e *external) Create(ctx context.Context, cr *v1alpha1.NodeService) (managed.ExternalCreation, error) {
 	cr.Status.SetConditions(xpv2.Creating())
-	err := e.outer.Client.Create(ctx, desired(cr))
-	return managed.ExternalCreation{}, errors.Wrap(resource.Ignore(kerrors.IsAlreadyExists, err), errCreateService)
+	if err := e.outer.Client.Create(ctx, desired(cr)); resource.Ignore(kerrors.IsAlreadyExists, err) != nil {
+		return managed.ExternalCreation{}, errors.Wrap(err, errCreateService)
+	}
+	return managed.ExternalCreation{}, e.syncBudget(ctx, cr)
 }
 
 func (e *external) Update(ctx context.Context, cr *v1alpha1.NodeService) (managed.ExternalUpdate, error) {
@@ -248,15 +383,28 @@ func (e *external) Update(ctx context.Context, cr *v1alpha1.NodeService) (manage
 		}
 	}
 	applySpec(svc, want)
-	err := e.outer.Client.Update(ctx, svc)
-	return managed.ExternalUpdate{}, errors.Wrap(err, errUpdateService)
+	if err := e.outer.Client.Update(ctx, svc); err != nil {
+		return managed.ExternalUpdate{}, errors.Wrap(err, errUpdateService)
+	}
+	return managed.ExternalUpdate{}, e.syncBudget(ctx, cr)
 }
 
 func (e *external) Delete(ctx context.Context, cr *v1alpha1.NodeService) (managed.ExternalDelete, error) {
 	cr.Status.SetConditions(xpv2.Deleting())
 	ep := endpoint(cr)
+	// The budget goes first so that a Service that is gone means both are; Observe still reports a budget the
+	// cache had not seen yet here.
+	pdb, err := e.getBudget(ctx, ep)
+	if err != nil {
+		return managed.ExternalDelete{}, err
+	}
+	if pdb != nil {
+		if err := e.outer.Client.Delete(ctx, pdb); resource.Ignore(kerrors.IsNotFound, err) != nil {
+			return managed.ExternalDelete{}, errors.Wrap(err, errDeleteBudget)
+		}
+	}
 	svc := &corev1.Service{ObjectMeta: metav1.ObjectMeta{Namespace: ep.Namespace, Name: ep.Name}}
-	err := e.outer.Client.Delete(ctx, svc)
+	err = e.outer.Client.Delete(ctx, svc)
 	return managed.ExternalDelete{}, errors.Wrap(resource.Ignore(kerrors.IsNotFound, err), errDeleteService)
 }
 
