@@ -50,16 +50,14 @@ import (
 )
 
 const (
-	errTrackPCUsage = "cannot track ProviderConfig usage"
-	errConnect      = "cannot connect to the outer cluster"
-	errBuildPod     = "cannot build the node Pod from forProvider"
-	errGetPod       = "cannot get the node Pod"
-	errCreatePod    = "cannot create the node Pod"
-	errCreatePVC    = "cannot create a PersistentVolumeClaim of the node"
-	errPatchPod     = "cannot update the node Pod's labels and annotations"
-	errDeletePod    = "cannot delete the node Pod"
-	errDeletePVC    = "cannot delete a PersistentVolumeClaim of the node"
-	errForeignPod   = "a Pod named %s/%s exists in the outer cluster but does not belong to this NodePod; rename the NodePod or remove that Pod"
+	errBuildPod   = "cannot build the node Pod from forProvider"
+	errGetPod     = "cannot get the node Pod"
+	errCreatePod  = "cannot create the node Pod"
+	errCreatePVC  = "cannot create a PersistentVolumeClaim of the node"
+	errPatchPod   = "cannot update the node Pod's labels and annotations"
+	errDeletePod  = "cannot delete the node Pod"
+	errDeletePVC  = "cannot delete a PersistentVolumeClaim of the node"
+	errForeignPod = "a Pod named %s/%s exists in the outer cluster but does not belong to this NodePod; rename the NodePod or remove that Pod"
 )
 
 // Options configure the NodePod controller beyond crossplane-runtime's.
@@ -141,50 +139,15 @@ type connector struct {
 }
 
 func (c *connector) Connect(ctx context.Context, cr *v1alpha1.NodePod) (managed.TypedExternalClient[*v1alpha1.NodePod], error) {
-	cd, err := clients.Credentials(ctx, c.kube, cr.GetProviderConfigReference(), cr.GetNamespace())
-	if err != nil {
-		// A NodePod whose config never resolved never created anything: let it go rather than hold its
-		// finalizer forever.
-		if meta.WasDeleted(cr) && neverCreated(cr) && (clients.IsUnknownKind(err) || kerrors.IsNotFound(err)) {
-			return nothing{}, nil
-		}
+	outer, err := c.clusters.Connect(ctx, c.kube, c.usage, cr)
+	switch {
+	case err != nil:
 		return nil, err
-	}
-	if err := c.usage.Track(ctx, cr); err != nil {
-		return nil, errors.Wrap(err, errTrackPCUsage)
-	}
-	outer, err := c.clusters.ForCredentials(ctx, c.kube, cd)
-	if err != nil {
-		return nil, errors.Wrap(err, errConnect)
+	case outer == nil:
+		return clients.Nothing[*v1alpha1.NodePod]{}, nil
 	}
 	return &external{kube: c.kube, outer: outer, boot: c.boot, imageRepository: c.imageRepository, executor: c.executor}, nil
 }
-
-// neverCreated reports whether no Pod was ever created for the NodePod.
-func neverCreated(cr *v1alpha1.NodePod) bool {
-	return meta.GetExternalCreateSucceeded(cr).IsZero() && meta.GetExternalCreatePending(cr).IsZero() && cr.Status.AtProvider.PodUID == ""
-}
-
-// nothing is the external client of a NodePod that has nothing in any outer cluster.
-type nothing struct{}
-
-func (nothing) Observe(context.Context, *v1alpha1.NodePod) (managed.ExternalObservation, error) {
-	return managed.ExternalObservation{ResourceExists: false}, nil
-}
-
-func (nothing) Create(context.Context, *v1alpha1.NodePod) (managed.ExternalCreation, error) {
-	return managed.ExternalCreation{}, nil
-}
-
-func (nothing) Update(context.Context, *v1alpha1.NodePod) (managed.ExternalUpdate, error) {
-	return managed.ExternalUpdate{}, nil
-}
-
-func (nothing) Delete(context.Context, *v1alpha1.NodePod) (managed.ExternalDelete, error) {
-	return managed.ExternalDelete{}, nil
-}
-
-func (nothing) Disconnect(context.Context) error { return nil }
 
 type external struct {
 	kube            client.Client

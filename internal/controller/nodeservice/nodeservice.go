@@ -49,8 +49,6 @@ import (
 )
 
 const (
-	errTrackPCUsage  = "cannot track ProviderConfig usage"
-	errConnect       = "cannot connect to the outer cluster"
 	errGetService    = "cannot get the endpoint Service"
 	errCreateService = "cannot create the endpoint Service"
 	errUpdateService = "cannot update the endpoint Service"
@@ -110,48 +108,15 @@ type connector struct {
 }
 
 func (c *connector) Connect(ctx context.Context, cr *v1alpha1.NodeService) (managed.TypedExternalClient[*v1alpha1.NodeService], error) {
-	cd, err := clients.Credentials(ctx, c.kube, cr.GetProviderConfigReference(), cr.GetNamespace())
-	if err != nil {
-		if meta.WasDeleted(cr) && neverCreated(cr) && (clients.IsUnknownKind(err) || kerrors.IsNotFound(err)) {
-			return nothing{}, nil
-		}
+	outer, err := c.clusters.Connect(ctx, c.kube, c.usage, cr)
+	switch {
+	case err != nil:
 		return nil, err
-	}
-	if err := c.usage.Track(ctx, cr); err != nil {
-		return nil, errors.Wrap(err, errTrackPCUsage)
-	}
-	outer, err := c.clusters.ForCredentials(ctx, c.kube, cd)
-	if err != nil {
-		return nil, errors.Wrap(err, errConnect)
+	case outer == nil:
+		return clients.Nothing[*v1alpha1.NodeService]{}, nil
 	}
 	return &external{kube: c.kube, outer: outer}, nil
 }
-
-// neverCreated reports whether no Service was ever created for the NodeService.
-func neverCreated(cr *v1alpha1.NodeService) bool {
-	return meta.GetExternalCreateSucceeded(cr).IsZero() && meta.GetExternalCreatePending(cr).IsZero() && cr.Status.AtProvider.ServiceName == ""
-}
-
-// nothing is the external client of a NodeService that has nothing in any outer cluster.
-type nothing struct{}
-
-func (nothing) Observe(context.Context, *v1alpha1.NodeService) (managed.ExternalObservation, error) {
-	return managed.ExternalObservation{ResourceExists: false}, nil
-}
-
-func (nothing) Create(context.Context, *v1alpha1.NodeService) (managed.ExternalCreation, error) {
-	return managed.ExternalCreation{}, nil
-}
-
-func (nothing) Update(context.Context, *v1alpha1.NodeService) (managed.ExternalUpdate, error) {
-	return managed.ExternalUpdate{}, nil
-}
-
-func (nothing) Delete(context.Context, *v1alpha1.NodeService) (managed.ExternalDelete, error) {
-	return managed.ExternalDelete{}, nil
-}
-
-func (nothing) Disconnect(context.Context) error { return nil }
 
 type external struct {
 	kube  client.Client
