@@ -34,6 +34,7 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	policyv1 "k8s.io/api/policy/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/types"
@@ -140,7 +141,7 @@ func run(provider string, keep bool) error {
 	kubectl := filepath.Join(os.Getenv("KUBEBUILDER_ASSETS"), "kubectl")
 	for _, args := range [][]string{
 		{"get", "nodeservices,nodepods", "-n", "demo", "-o", "wide"},
-		{"get", "pods,services", "-n", "demo", "-l", "kindnode.dev/managed=true"},
+		{"get", "pods,services,poddisruptionbudgets", "-n", "demo", "-l", "kindnode.dev/managed=true"},
 		{"get", "secret", "demo-endpoint", "-n", "demo", "-o", `go-template=endpoint {{index .data "endpoint" | base64decode}}:{{index .data "port" | base64decode}}`},
 	} {
 		step("kubectl %v", args)
@@ -157,7 +158,7 @@ func run(provider string, keep bool) error {
 		<-context.Background().Done()
 	}
 
-	step("deleting the NodePod and NodeService: the provider deletes their Pod and Service")
+	step("deleting the NodePod and NodeService: the provider deletes their Pod, Service and PodDisruptionBudget")
 	for _, f := range []string{"examples/kindnode/nodepod.yaml", "examples/kindnode/nodeservice.yaml"} {
 		if err := remove(ctx, kube, filepath.Join(testenv.RepoRoot(), f)); err != nil {
 			return err
@@ -166,14 +167,14 @@ func run(provider string, keep bool) error {
 	if err := poll(ctx, func() error {
 		pods := &corev1.PodList{}
 		svcs := &corev1.ServiceList{}
-		if err := kube.List(ctx, pods, client.InNamespace("demo")); err != nil {
-			return err
+		pdbs := &policyv1.PodDisruptionBudgetList{}
+		for _, l := range []client.ObjectList{pods, svcs, pdbs} {
+			if err := kube.List(ctx, l, client.InNamespace("demo")); err != nil {
+				return err
+			}
 		}
-		if err := kube.List(ctx, svcs, client.InNamespace("demo")); err != nil {
-			return err
-		}
-		if len(pods.Items)+len(svcs.Items) > 0 {
-			return fmt.Errorf("%d Pods and %d Services left", len(pods.Items), len(svcs.Items))
+		if n := len(pods.Items) + len(svcs.Items) + len(pdbs.Items); n > 0 {
+			return fmt.Errorf("%d Pods, %d Services and %d PodDisruptionBudgets left", len(pods.Items), len(svcs.Items), len(pdbs.Items))
 		}
 		return nil
 	}); err != nil {
