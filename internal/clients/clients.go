@@ -26,6 +26,8 @@ import (
 	"sync"
 	"time"
 
+	"golang.org/x/sync/singleflight"
+
 	corev1 "k8s.io/api/core/v1"
 	policyv1 "k8s.io/api/policy/v1"
 	"k8s.io/apimachinery/pkg/labels"
@@ -70,6 +72,8 @@ type Registry struct {
 	local       *rest.Config
 	scheme      *runtime.Scheme
 	syncTimeout time.Duration
+
+	connecting singleflight.Group
 
 	mu       sync.Mutex
 	clusters map[string]*Cluster
@@ -129,23 +133,38 @@ func (r *Registry) Kubeconfig(ctx context.Context, kubeconfig []byte) (*Cluster,
 }
 
 func (r *Registry) get(ctx context.Context, key string, config func() (*rest.Config, error)) (*Cluster, error) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if c, ok := r.clusters[key]; ok {
+	if c, ok := r.cached(key); ok {
 		return c, nil
 	}
-	cfg, err := config()
+	// One connection per cluster however many reconciles ask at once; other clusters do not wait for it.
+	v, err, _ := r.connecting.Do(key, func() (any, error) {
+		if c, ok := r.cached(key); ok {
+			return c, nil
+		}
+		cfg, err := config()
+		if err != nil {
+			return nil, err
+		}
+		c, err := r.connect(ctx, cfg)
+		if err != nil {
+			return nil, err
+		}
+		r.mu.Lock()
+		r.clusters[key] = c
+		r.mu.Unlock()
+		return c, nil
+	})
 	if err != nil {
 		return nil, err
 	}
-	// Connecting holds the lock: a second reconcile for the same cluster should wait for the first
-	// connection rather than open its own.
-	c, err := r.connect(ctx, cfg)
-	if err != nil {
-		return nil, err
-	}
-	r.clusters[key] = c
-	return c, nil
+	return v.(*Cluster), nil //nolint:forcetypeassert // Do only returns what the function above returns.
+}
+
+func (r *Registry) cached(key string) (*Cluster, bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	c, ok := r.clusters[key]
+	return c, ok
 }
 
 // watched are the kinds the provider creates in outer clusters.
