@@ -21,7 +21,7 @@ generate:
 ## check-generate: fail when generated files are out of date.
 .PHONY: check-generate
 check-generate: generate
-	@git diff --exit-code -- apis package || { echo "generated files are stale: run make generate and commit"; exit 1; }
+	@git diff --exit-code -- apis package config/crd/bases || { echo "generated files are stale: run make generate and commit"; exit 1; }
 
 ## build: the provider manager binary.
 .PHONY: build
