@@ -1,0 +1,155 @@
+/*
+Copyright 2026 The kindnode Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package bench
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/go-logr/logr"
+	ctrllog "sigs.k8s.io/controller-runtime/pkg/log"
+)
+
+// Config says what to run.
+type Config struct {
+	// Nodes is how many Pods and NodePods each phase creates.
+	Nodes int
+	// Provider is the provider binary; when empty, ./cmd/provider is built into the work directory.
+	Provider string
+	// ProviderArgs are extra flags for the provider, after the harness's own.
+	ProviderArgs []string
+	// Parallelism is how many creates or deletes the harness has in flight at once, in every phase.
+	Parallelism int
+	// PhaseTimeout bounds each create or delete phase.
+	PhaseTimeout time.Duration
+	// WorkDir holds kubeconfigs, binaries and logs; a temporary directory, removed after a successful run,
+	// when empty.
+	WorkDir string
+	// Log receives progress; io.Discard when nil.
+	Log io.Writer
+}
+
+// Result is what one run measured.
+type Result struct {
+	// Nodes is Config.Nodes.
+	Nodes int
+	// FloorCreate is the time from the first Pod create to the last Pod Ready; FloorDelete from the first
+	// delete to the last Pod gone.
+	FloorCreate, FloorDelete time.Duration
+	// NodePodCreate is the time from the first NodePod create to the last NodePod Ready; NodePodDelete from
+	// the first delete to the last NodePod gone.
+	NodePodCreate, NodePodDelete time.Duration
+	// Latencies are, per NodePod and sorted, the time from its Pod turning Ready to it turning Ready.
+	Latencies []time.Duration
+	// NodePodsReady and NodePodsDeleted count the NodePods seen Ready and seen gone.
+	NodePodsReady, NodePodsDeleted int
+	// ProviderCPU is the provider's user and system CPU time over the NodePod phases.
+	ProviderCPU time.Duration
+	// ProviderPeakRSS is the provider's peak resident set size over its whole life, in bytes.
+	ProviderPeakRSS int64
+	// APIRequests is how many requests the provider's clients sent over the NodePod phases, by HTTP method.
+	APIRequests map[string]float64
+}
+
+var setLogger sync.Once
+
+// Run measures one environment with cfg.Nodes Pods and NodePods.
+func Run(ctx context.Context, cfg Config) (*Result, error) {
+	cfg = withDefaults(cfg)
+	// The harness's own watches log through controller-runtime, which complains until it has a logger.
+	setLogger.Do(func() { ctrllog.SetLogger(logr.Discard()) })
+	logf := func(format string, a ...any) { _, _ = fmt.Fprintf(cfg.Log, "bench: "+format+"\n", a...) }
+
+	work := cfg.WorkDir
+	if work == "" {
+		d, err := os.MkdirTemp("", "kindnode-bench-")
+		if err != nil {
+			return nil, err
+		}
+		work = d
+	}
+	res, err := run(ctx, cfg, work, logf)
+	if err != nil {
+		return nil, fmt.Errorf("%w (logs in %s)", err, work)
+	}
+	if cfg.WorkDir == "" {
+		_ = os.RemoveAll(work)
+	}
+	return res, nil
+}
+
+func withDefaults(cfg Config) Config {
+	if cfg.Parallelism <= 0 {
+		cfg.Parallelism = 16
+	}
+	if cfg.PhaseTimeout <= 0 {
+		cfg.PhaseTimeout = 10 * time.Minute
+	}
+	if cfg.Log == nil {
+		cfg.Log = io.Discard
+	}
+	return cfg
+}
+
+func run(ctx context.Context, cfg Config, work string, logf func(string, ...any)) (*Result, error) {
+	provider := cfg.Provider
+	if provider == "" {
+		logf("building ./cmd/provider")
+		p, err := buildProvider(ctx, work)
+		if err != nil {
+			return nil, err
+		}
+		provider = p
+	}
+
+	logf("starting kube-apiserver, etcd and kwok")
+	oc, err := startOuterCluster(ctx, work, cfg.Parallelism, cfg.Log, logf)
+	if err != nil {
+		return nil, err
+	}
+	defer oc.stop()
+
+	logf("starting the provider")
+	kubeconfig, err := oc.kubeconfig(work, "provider")
+	if err != nil {
+		return nil, err
+	}
+	p, err := startProvider(ctx, provider, kubeconfig, work, cfg.ProviderArgs)
+	if err != nil {
+		return nil, err
+	}
+	defer p.stop()
+
+	ph := &phases{oc: oc, cfg: cfg, logf: logf}
+	res := &Result{Nodes: cfg.Nodes}
+	if err := ph.floor(ctx, res); err != nil {
+		return nil, err
+	}
+	if err := ph.nodePods(ctx, res, p); err != nil {
+		return nil, fmt.Errorf("%w (provider log: %s)", err, p.logPath)
+	}
+	rss, err := p.peakRSS()
+	if err != nil {
+		return nil, err
+	}
+	res.ProviderPeakRSS = rss
+	return res, nil
+}

@@ -1,0 +1,57 @@
+/*
+Copyright 2026 The kindnode Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package bench_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/kindnode/cluster-api-provider-kubernetes/test/bench"
+)
+
+// TestHarness runs the whole benchmark with a handful of nodes. It checks that the harness works end to end,
+// not how fast the provider is: timings on a shared CI machine say little, and `make bench` reports them.
+func TestHarness(t *testing.T) {
+	const nodes = 5
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Minute)
+	defer cancel()
+
+	var log strings.Builder
+	res, err := bench.Run(ctx, bench.Config{Nodes: nodes, PhaseTimeout: 2 * time.Minute, Log: &log})
+	if err != nil {
+		t.Fatalf("bench.Run: %v\n%s", err, log.String())
+	}
+	if res.NodePodsReady != nodes || res.NodePodsDeleted != nodes {
+		t.Errorf("NodePods Ready %d and deleted %d, want %d each", res.NodePodsReady, res.NodePodsDeleted, nodes)
+	}
+	if len(res.Latencies) != nodes {
+		t.Errorf("%d Pod Ready -> NodePod Ready latencies, want %d", len(res.Latencies), nodes)
+	}
+
+	var out strings.Builder
+	if err := bench.Report(&out, res); err != nil {
+		t.Fatal(err)
+	}
+	for _, row := range res.Rows() {
+		if !strings.Contains(out.String(), row.Label) || !strings.Contains(out.String(), "name="+row.Name+" ") {
+			t.Errorf("report lacks %s:\n%s", row.Name, out.String())
+		}
+	}
+	t.Log(out.String())
+}

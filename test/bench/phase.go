@@ -1,0 +1,257 @@
+/*
+Copyright 2026 The kindnode Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package bench
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"sync"
+	"time"
+
+	xpv2 "github.com/crossplane/crossplane/apis/v2/core/v2"
+	corev1 "k8s.io/api/core/v1"
+	kerrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+
+	"github.com/kindnode/cluster-api-provider-kubernetes/apis/kindnode/v1alpha1"
+	apisv1alpha1 "github.com/kindnode/cluster-api-provider-kubernetes/apis/v1alpha1"
+	"github.com/kindnode/cluster-api-provider-kubernetes/internal/kindnode"
+)
+
+// settle is how long the harness waits after the last NodePod is gone before it reads the provider's CPU
+// time and request count, so that work the provider finishes just after (events, status writes) is counted.
+const settle = time.Second
+
+// phases runs the floor and the NodePods against one outer cluster.
+type phases struct {
+	oc   *outerCluster
+	cfg  Config
+	logf func(string, ...any)
+}
+
+// floor creates cfg.Nodes Pods like the provider's node Pods, waits for all to be Ready, deletes them and waits
+// for all to be gone: what the outer cluster needs without the provider.
+func (ph *phases) floor(ctx context.Context, res *Result) error {
+	names := nodeNames(ph.cfg.Nodes)
+	pods := make([]*corev1.Pod, len(names))
+	for i, name := range names {
+		p, err := floorPod(name)
+		if err != nil {
+			return err
+		}
+		pods[i] = p
+	}
+	keys := keysOf("Pod", floorNamespace, names)
+
+	ph.logf("floor: creating %d Pods", len(pods))
+	create, err := ph.timed(ctx, becameReady, keys, func(i int) error { return ph.oc.kube.Create(ctx, pods[i]) })
+	if err != nil {
+		return fmt.Errorf("floor: %w", err)
+	}
+	res.FloorCreate = create
+
+	ph.logf("floor: deleting %d Pods", len(pods))
+	del, err := ph.timed(ctx, wentAway, keys, func(i int) error { return ph.oc.kube.Delete(ctx, pods[i]) })
+	if err != nil {
+		return fmt.Errorf("floor: %w", err)
+	}
+	res.FloorDelete = del
+	return nil
+}
+
+// nodePods creates cfg.Nodes NodePods, waits for all to be Ready, deletes them and waits for all to be gone,
+// reading the provider's CPU time and API requests before and after.
+func (ph *phases) nodePods(ctx context.Context, res *Result, p *provider) error {
+	names := nodeNames(ph.cfg.Nodes)
+	cpu0, err := p.cpu()
+	if err != nil {
+		return err
+	}
+	req0, err := p.requests(ctx)
+	if err != nil {
+		return err
+	}
+
+	nps := make([]*v1alpha1.NodePod, len(names))
+	for i, name := range names {
+		nps[i] = nodePod(name)
+	}
+	keys := keysOf("NodePod", nodePodNamespace, names)
+
+	ph.logf("NodePods: creating %d", len(nps))
+	create, err := ph.timed(ctx, becameReady, keys, func(i int) error { return ph.oc.kube.Create(ctx, nps[i]) })
+	res.NodePodsReady = ph.oc.rec.count(becameReady, keys)
+	if err != nil {
+		return fmt.Errorf("NodePods: %w", err)
+	}
+	res.NodePodCreate = create
+	res.Latencies = ph.latencies(names)
+
+	ph.logf("NodePods: deleting %d", len(nps))
+	del, err := ph.timed(ctx, wentAway, keys, func(i int) error {
+		return ph.oc.kube.Delete(ctx, &v1alpha1.NodePod{ObjectMeta: metav1.ObjectMeta{Namespace: nodePodNamespace, Name: nps[i].Name}})
+	})
+	res.NodePodsDeleted = ph.oc.rec.count(wentAway, keys)
+	if err != nil {
+		return fmt.Errorf("NodePods: %w", err)
+	}
+	res.NodePodDelete = del
+
+	time.Sleep(settle)
+	cpu1, err := p.cpu()
+	if err != nil {
+		return err
+	}
+	req1, err := p.requests(ctx)
+	if err != nil {
+		return err
+	}
+	res.ProviderCPU = cpu1 - cpu0
+	res.APIRequests = map[string]float64{}
+	for m, v := range req1 {
+		res.APIRequests[m] = v - req0[m]
+	}
+	return nil
+}
+
+// timed sends do(i) for every key, cfg.Parallelism at a time, and returns the time from the first request to
+// the last key h happened to.
+func (ph *phases) timed(ctx context.Context, h happening, keys []key, do func(i int) error) (time.Duration, error) {
+	start := time.Now()
+	if err := parallel(ph.cfg.Parallelism, len(keys), do); err != nil {
+		return 0, err
+	}
+	last, missing, err := ph.oc.rec.waitAll(ctx, h, keys, ph.cfg.PhaseTimeout)
+	if err != nil {
+		return 0, fmt.Errorf("%w: %s", err, ph.describe(ctx, missing))
+	}
+	return last.Sub(start), nil
+}
+
+// describe says what state k is in, to explain why it is late.
+func (ph *phases) describe(ctx context.Context, k key) string {
+	nn := types.NamespacedName{Namespace: k.namespace, Name: k.name}
+	switch k.kind {
+	case "Pod":
+		p := &corev1.Pod{}
+		if err := ph.oc.kube.Get(ctx, nn, p); err != nil {
+			return err.Error()
+		}
+		return fmt.Sprintf("node %q, phase %s, deleting %v, conditions %v", p.Spec.NodeName, p.Status.Phase, p.DeletionTimestamp != nil, p.Status.Conditions)
+	default:
+		np := &v1alpha1.NodePod{}
+		if err := ph.oc.kube.Get(ctx, nn, np); err != nil {
+			return err.Error()
+		}
+		return fmt.Sprintf("deleting %v, finalizers %v, conditions %v", np.DeletionTimestamp != nil, np.Finalizers, np.Status.Conditions)
+	}
+}
+
+// latencies are, sorted, the times from each node Pod turning Ready to its NodePod turning Ready.
+func (ph *phases) latencies(names []string) []time.Duration {
+	lat := make([]time.Duration, 0, len(names))
+	for _, n := range names {
+		pod, ok1 := ph.oc.rec.at(becameReady, key{"Pod", nodePodNamespace, n})
+		np, ok2 := ph.oc.rec.at(becameReady, key{"NodePod", nodePodNamespace, n})
+		if ok1 && ok2 {
+			lat = append(lat, np.Sub(pod))
+		}
+	}
+	slices.Sort(lat)
+	return lat
+}
+
+// parallel calls do(0) … do(n-1), workers at a time, and returns the first error.
+func parallel(workers, n int, do func(i int) error) error {
+	next := make(chan int)
+	var (
+		wg    sync.WaitGroup
+		once  sync.Once
+		first error
+	)
+	for range workers {
+		wg.Go(func() {
+			for i := range next {
+				if err := do(i); err != nil && !kerrors.IsNotFound(err) {
+					once.Do(func() { first = err })
+				}
+			}
+		})
+	}
+	for i := range n {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	return first
+}
+
+func nodeNames(n int) []string {
+	names := make([]string, n)
+	for i := range names {
+		names[i] = fmt.Sprintf("node-%04d", i)
+	}
+	return names
+}
+
+func keysOf(kind, namespace string, names []string) []key {
+	keys := make([]key, len(names))
+	for i, n := range names {
+		keys[i] = key{kind, namespace, n}
+	}
+	return keys
+}
+
+// parameters are every NodePod's forProvider: a worker without bootstrap data, placed on the fake Node.
+func parameters() v1alpha1.NodePodParameters {
+	return v1alpha1.NodePodParameters{
+		ClusterName:       "bench",
+		Role:              v1alpha1.NodeRoleWorker,
+		KubernetesVersion: "v1.37.2",
+		NodeSelector:      map[string]string{kwokLabel: "kwok"},
+		Tolerations:       []corev1.Toleration{{Key: kwokTaintKey, Operator: corev1.TolerationOpExists, Effect: corev1.TaintEffectNoSchedule}},
+	}
+}
+
+func nodePod(name string) *v1alpha1.NodePod {
+	return &v1alpha1.NodePod{
+		ObjectMeta: metav1.ObjectMeta{Namespace: nodePodNamespace, Name: name},
+		Spec: v1alpha1.NodePodSpec{
+			ManagedResourceSpec: xpv2.ManagedResourceSpec{
+				ProviderConfigReference: &xpv2.ProviderConfigReference{Kind: apisv1alpha1.ClusterProviderConfigKind, Name: "default"},
+			},
+			ForProvider: parameters(),
+		},
+	}
+}
+
+// floorPod is the Pod the engine builds for a NodePod, without the labels that would make it the provider's.
+func floorPod(name string) (*corev1.Pod, error) {
+	p, err := kindnode.BuildPod(kindnode.Node{
+		Name:      name,
+		Namespace: floorNamespace,
+		Owner:     kindnode.Owner{Kind: "Floor", Name: name, Namespace: floorNamespace},
+		Params:    parameters(),
+	})
+	if err != nil {
+		return nil, err
+	}
+	p.Labels = map[string]string{"app.kubernetes.io/name": "bench-floor"}
+	return p, nil
+}

@@ -1,0 +1,163 @@
+/*
+Copyright 2026 The kindnode Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package bench
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/kindnode/cluster-api-provider-kubernetes/internal/testenv"
+)
+
+// requestsMetric is client-go's count of API requests, labelled by code, host and method, which
+// controller-runtime registers with the manager's metrics.
+const requestsMetric = "rest_client_requests_total"
+
+// A provider is the manager binary running against the outer cluster.
+type provider struct {
+	*process
+	metricsURL string
+}
+
+// buildProvider builds ./cmd/provider into dir.
+func buildProvider(ctx context.Context, dir string) (string, error) {
+	out := filepath.Join(dir, "provider")
+	cmd := exec.CommandContext(ctx, "go", "build", "-o", out, "./cmd/provider")
+	cmd.Dir = testenv.RepoRoot()
+	if b, err := cmd.CombinedOutput(); err != nil {
+		return "", fmt.Errorf("cannot build ./cmd/provider: %w\n%s", err, b)
+	}
+	return out, nil
+}
+
+// startProvider runs the provider with metrics and probes on free loopback ports and waits until it is ready.
+// A poll interval of an hour leaves the outer Pod watch as the only thing that can make a NodePod Ready.
+func startProvider(ctx context.Context, bin, kubeconfig, dir string, extra []string) (*provider, error) {
+	metrics, err := freePort()
+	if err != nil {
+		return nil, err
+	}
+	probes, err := freePort()
+	if err != nil {
+		return nil, err
+	}
+	args := append([]string{
+		"--kubeconfig=" + kubeconfig,
+		"--poll=1h",
+		fmt.Sprintf("--metrics-bind-address=127.0.0.1:%d", metrics),
+		fmt.Sprintf("--health-probe-bind-address=127.0.0.1:%d", probes),
+	}, extra...)
+	proc, err := startProcess("provider", filepath.Join(dir, "provider.log"), bin, args...)
+	if err != nil {
+		return nil, err
+	}
+	p := &provider{process: proc, metricsURL: fmt.Sprintf("http://127.0.0.1:%d/metrics", metrics)}
+	readyz := fmt.Sprintf("http://127.0.0.1:%d/readyz", probes)
+	deadline := time.Now().Add(time.Minute)
+	for {
+		if err := p.alive(); err != nil {
+			return nil, err
+		}
+		if ok(ctx, readyz) && ok(ctx, p.metricsURL) {
+			return p, nil
+		}
+		if time.Now().After(deadline) {
+			p.stop()
+			return nil, fmt.Errorf("the provider did not become ready within a minute\n%s", p.tail())
+		}
+		select {
+		case <-ctx.Done():
+			p.stop()
+			return nil, ctx.Err()
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+}
+
+func ok(ctx context.Context, url string) bool {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return false
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return false
+	}
+	_ = resp.Body.Close()
+	return resp.StatusCode == http.StatusOK
+}
+
+// requests scrapes how many API requests the provider sent so far, by HTTP method.
+func (p *provider) requests(ctx context.Context) (map[string]float64, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, p.metricsURL, nil)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("cannot scrape the provider's metrics: %w", err)
+	}
+	defer func() { _ = resp.Body.Close() }()
+	return parseRequests(resp.Body)
+}
+
+// parseRequests sums requestsMetric by its method label from the Prometheus text format.
+func parseRequests(r io.Reader) (map[string]float64, error) {
+	byMethod := map[string]float64{}
+	s := bufio.NewScanner(r)
+	s.Buffer(make([]byte, 0, 64*1024), 1024*1024)
+	for s.Scan() {
+		line := s.Text()
+		if !strings.HasPrefix(line, requestsMetric+"{") {
+			continue
+		}
+		i := strings.LastIndexByte(line, '}')
+		if i < 0 {
+			continue
+		}
+		v, err := strconv.ParseFloat(strings.TrimSpace(line[i+1:]), 64)
+		if err != nil {
+			return nil, fmt.Errorf("cannot parse %q: %w", line, err)
+		}
+		byMethod[label(line[:i], "method")] += v
+	}
+	if err := s.Err(); err != nil {
+		return nil, err
+	}
+	if len(byMethod) == 0 {
+		return nil, fmt.Errorf("the provider's metrics have no %s", requestsMetric)
+	}
+	return byMethod, nil
+}
+
+// label is the value of label name in a Prometheus series, or "" when it has none.
+func label(series, name string) string {
+	_, after, found := strings.Cut(series, name+`="`)
+	if !found {
+		return ""
+	}
+	v, _, _ := strings.Cut(after, `"`)
+	return v
+}

@@ -1,0 +1,60 @@
+/*
+Copyright 2026 The kindnode Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package bench
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+func TestParseRequests(t *testing.T) {
+	cases := map[string]struct {
+		reason  string
+		metrics string
+		want    map[string]float64
+		wantErr bool
+	}{
+		"SumsByMethod": {
+			reason: "Series of every code and host add up per method; other metrics are ignored.",
+			metrics: `# TYPE rest_client_requests_total counter
+rest_client_requests_total{code="200",host="127.0.0.1:6443",method="GET"} 3
+rest_client_requests_total{code="404",host="127.0.0.1:6443",method="GET"} 2
+rest_client_requests_total{code="201",host="127.0.0.1:6443",method="POST"} 1e+03
+rest_client_request_duration_seconds_count{host="127.0.0.1:6443",verb="GET"} 99
+`,
+			want: map[string]float64{"GET": 5, "POST": 1000},
+		},
+		"NoSeries": {
+			reason:  "Metrics without the request counter are an error, not zero requests.",
+			metrics: "go_goroutines 12\n",
+			wantErr: true,
+		},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			got, err := parseRequests(strings.NewReader(tc.metrics))
+			if (err != nil) != tc.wantErr {
+				t.Fatalf("%s\nparseRequests(...): error %v, want error %v", tc.reason, err, tc.wantErr)
+			}
+			if diff := cmp.Diff(tc.want, got); diff != "" && !tc.wantErr {
+				t.Errorf("%s\nparseRequests(...): -want, +got:\n%s", tc.reason, diff)
+			}
+		})
+	}
+}

@@ -1,0 +1,153 @@
+/*
+Copyright 2026 The kindnode Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package bench
+
+import (
+	"fmt"
+	"io"
+	"maps"
+	"slices"
+	"strings"
+	"text/tabwriter"
+	"time"
+)
+
+// Metric names, as they appear in the table and in the BENCH lines.
+const (
+	MetricFloorCreate     = "floor_create"
+	MetricFloorDelete     = "floor_delete"
+	MetricNodePodCreate   = "nodepod_create"
+	MetricNodePodDelete   = "nodepod_delete"
+	MetricCreateRatio     = "create_ratio"
+	MetricDeleteRatio     = "delete_ratio"
+	MetricLatencyP50      = "latency_p50"
+	MetricLatencyP90      = "latency_p90"
+	MetricLatencyP99      = "latency_p99"
+	MetricProviderCPU     = "provider_cpu"
+	MetricProviderPeakRSS = "provider_peak_rss"
+	MetricRequestsPerNode = "api_requests_per_nodepod"
+)
+
+// A Row is one measured value.
+type Row struct {
+	Name  string
+	Label string
+	Value float64
+	Unit  string
+}
+
+// A Target is one goal of the issue: Metric at most Limit, measured with Nodes NodePods (any number when 0).
+type Target struct {
+	Metric string
+	Limit  float64
+	Nodes  int
+}
+
+// Targets are the goals the provider is measured against.
+var Targets = []Target{
+	{Metric: MetricCreateRatio, Limit: 2, Nodes: 1000},
+	{Metric: MetricDeleteRatio, Limit: 2, Nodes: 1000},
+	{Metric: MetricLatencyP50, Limit: 0.3, Nodes: 100},
+	{Metric: MetricLatencyP99, Limit: 1, Nodes: 100},
+	{Metric: MetricRequestsPerNode, Limit: 10},
+	{Metric: MetricProviderPeakRSS, Limit: 100},
+}
+
+// Rows are the values of r, in the order of the table.
+func (r *Result) Rows() []Row {
+	n := float64(r.Nodes)
+	requests := 0.0
+	for _, v := range r.APIRequests {
+		requests += v
+	}
+	return []Row{
+		{MetricFloorCreate, fmt.Sprintf("floor: %d Pods created -> all Ready", r.Nodes), r.FloorCreate.Seconds(), "s"},
+		{MetricFloorDelete, fmt.Sprintf("floor: %d Pods deleted -> all gone", r.Nodes), r.FloorDelete.Seconds(), "s"},
+		{MetricNodePodCreate, fmt.Sprintf("%d NodePods created -> all Ready", r.Nodes), r.NodePodCreate.Seconds(), "s"},
+		{MetricNodePodDelete, fmt.Sprintf("%d NodePods deleted -> all gone", r.Nodes), r.NodePodDelete.Seconds(), "s"},
+		{MetricCreateRatio, "create, NodePods / floor", ratio(r.NodePodCreate, r.FloorCreate), "x"},
+		{MetricDeleteRatio, "delete, NodePods / floor", ratio(r.NodePodDelete, r.FloorDelete), "x"},
+		{MetricLatencyP50, "Pod Ready -> NodePod Ready, p50", quantile(r.Latencies, 0.50).Seconds(), "s"},
+		{MetricLatencyP90, "Pod Ready -> NodePod Ready, p90", quantile(r.Latencies, 0.90).Seconds(), "s"},
+		{MetricLatencyP99, "Pod Ready -> NodePod Ready, p99", quantile(r.Latencies, 0.99).Seconds(), "s"},
+		{MetricProviderCPU, "provider CPU, NodePod create + delete", r.ProviderCPU.Seconds(), "s"},
+		{MetricProviderPeakRSS, "provider peak RSS (VmHWM)", float64(r.ProviderPeakRSS) / (1 << 20), "MiB"},
+		{MetricRequestsPerNode, "provider API requests per NodePod", requests / n, "req"},
+	}
+}
+
+func ratio(a, b time.Duration) float64 {
+	if b <= 0 {
+		return 0
+	}
+	return a.Seconds() / b.Seconds()
+}
+
+// quantile is the q-quantile of sorted durations, by the nearest-rank method.
+func quantile(sorted []time.Duration, q float64) time.Duration {
+	if len(sorted) == 0 {
+		return 0
+	}
+	i := int(q*float64(len(sorted))+0.999999) - 1
+	return sorted[min(max(i, 0), len(sorted)-1)]
+}
+
+// target is the goal for metric at r.Nodes, if there is one.
+func (r *Result) target(metric string) (Target, bool) {
+	for _, t := range Targets {
+		if t.Metric == metric && (t.Nodes == 0 || t.Nodes == r.Nodes) {
+			return t, true
+		}
+	}
+	return Target{}, false
+}
+
+// Report writes r as a table for people and as BENCH lines for machines, with PASS or MISS for every target
+// that applies at r.Nodes. A missed target is news, not an error.
+func Report(w io.Writer, r *Result) error {
+	var b strings.Builder
+	fmt.Fprintf(&b, "\nNodePod benchmark, N=%d\n", r.Nodes)
+	tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "METRIC\tVALUE\tUNIT\tTARGET\tRESULT")
+	var lines []string
+	for _, row := range r.Rows() {
+		goal, verdict := "", ""
+		line := fmt.Sprintf("BENCH n=%d name=%s value=%.4f unit=%s", r.Nodes, row.Name, row.Value, row.Unit)
+		if t, ok := r.target(row.Name); ok {
+			goal, verdict = fmt.Sprintf("<= %g", t.Limit), "PASS"
+			if row.Value > t.Limit {
+				verdict = "MISS"
+			}
+			line += fmt.Sprintf(" target=%g result=%s", t.Limit, verdict)
+		}
+		fmt.Fprintf(tw, "%s\t%.3f\t%s\t%s\t%s\n", row.Label, row.Value, row.Unit, goal, verdict)
+		lines = append(lines, line)
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	fmt.Fprintf(&b, "NodePods Ready %d/%d, deleted %d/%d; provider API requests by method:", r.NodePodsReady, r.Nodes, r.NodePodsDeleted, r.Nodes)
+	for _, m := range slices.Sorted(maps.Keys(r.APIRequests)) {
+		fmt.Fprintf(&b, " %s=%.0f", m, r.APIRequests[m])
+	}
+	b.WriteString("\n")
+	for _, l := range lines {
+		b.WriteString(l + "\n")
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
