@@ -35,8 +35,6 @@ import (
 
 	"github.com/crossplane/crossplane-runtime/v2/pkg/controller"
 	"github.com/crossplane/crossplane-runtime/v2/pkg/errors"
-	xpevent "github.com/crossplane/crossplane-runtime/v2/pkg/event"
-	"github.com/crossplane/crossplane-runtime/v2/pkg/feature"
 	"github.com/crossplane/crossplane-runtime/v2/pkg/meta"
 	"github.com/crossplane/crossplane-runtime/v2/pkg/ratelimiter"
 	"github.com/crossplane/crossplane-runtime/v2/pkg/reconciler/managed"
@@ -45,6 +43,7 @@ import (
 	"github.com/kindnode/cluster-api-provider-kubernetes/apis/kindnode/v1alpha1"
 	apisv1alpha1 "github.com/kindnode/cluster-api-provider-kubernetes/apis/v1alpha1"
 	"github.com/kindnode/cluster-api-provider-kubernetes/internal/clients"
+	"github.com/kindnode/cluster-api-provider-kubernetes/internal/controller/reconciler"
 	"github.com/kindnode/cluster-api-provider-kubernetes/internal/kindnode"
 )
 
@@ -73,20 +72,8 @@ func Setup(mgr ctrl.Manager, o controller.Options, clusters *clients.Registry) e
 			usage:    resource.NewProviderConfigUsageTracker(mgr.GetClient(), &apisv1alpha1.ProviderConfigUsage{}),
 			clusters: clusters,
 		}),
-		managed.WithLogger(o.Logger.WithValues("controller", name)),
-		managed.WithPollInterval(o.PollInterval),
-		// Create treats AlreadyExists as success, so a cache that has not yet seen a new object costs a
-		// harmless second create. The default grace period would instead hold every deletion for 30 s
-		// after a create.
-		managed.WithCreationGracePeriod(0),
-		managed.WithRecorder(xpevent.NewAPIRecorder(mgr.GetEventRecorderFor(name))), //nolint:staticcheck // crossplane-runtime's recorder still takes the legacy events API.
 	}
-	if o.Features.Enabled(feature.EnableBetaManagementPolicies) {
-		opts = append(opts, managed.WithManagementPolicies())
-	}
-	if o.MetricOptions != nil {
-		opts = append(opts, managed.WithMetricRecorder(o.MetricOptions.MRMetrics))
-	}
+	opts = append(opts, reconciler.ManagedOptions(mgr, o, name)...)
 
 	r := managed.NewReconciler(mgr, resource.ManagedKind(v1alpha1.NodeServiceGroupVersionKind), opts...)
 
