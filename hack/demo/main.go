@@ -19,8 +19,8 @@ limitations under the License.
 // ClusterProviderConfig, NodeService and NodePod, and prints what the provider made of them.
 //
 // No kubelet runs next to that API server, so nothing starts the node Pod's container: the demo plays the
-// kubelet's part and reports the Pod Running and Ready, and says so. The real outer cluster with real nodes
-// is `make e2e` (see the README).
+// kubelet's part and reports the Pod Running and Ready, and says so. A real outer cluster with real nodes is
+// issue #4's end-to-end test (see the README).
 package main
 
 import (
