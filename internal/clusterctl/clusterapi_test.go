@@ -30,9 +30,11 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/utils/ptr"
 	bootstrapv1 "sigs.k8s.io/cluster-api/api/bootstrap/kubeadm/v1beta2"
+	controlplanev1 "sigs.k8s.io/cluster-api/api/controlplane/kubeadm/v1beta2"
 	clusterv1 "sigs.k8s.io/cluster-api/api/core/v1beta2"
 	runtimev1 "sigs.k8s.io/cluster-api/api/runtime/v1beta2"
 	bootstrapadmission "sigs.k8s.io/cluster-api/bootstrap/kubeadm/webhooks/admission"
+	controlplaneadmission "sigs.k8s.io/cluster-api/controlplane/kubeadm/webhooks/admission"
 	"sigs.k8s.io/cluster-api/core/reconcilers/clusterclass"
 	coreadmission "sigs.k8s.io/cluster-api/core/webhooks/admission"
 	"sigs.k8s.io/cluster-api/feature"
@@ -47,8 +49,7 @@ import (
 // TestClusterAPIAdmission puts the generated objects through what a management cluster adds to CRD
 // validation: Cluster API's defaulting and validating webhooks, and for the topology flavor its ClusterClass
 // reconciler, which checks the class's template references against the CRDs' contract labels and publishes
-// the variables a Cluster's topology is validated against. KubeadmControlPlane's webhooks are left out: their
-// package needs modules this repository's go.sum does not have.
+// the variables a Cluster's topology is validated against.
 func TestClusterAPIAdmission(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
@@ -157,6 +158,8 @@ func admit(ctx context.Context, c client.Client, o *unstructured.Unstructured) e
 		return defaultAndValidate(ctx, o, &clusterv1.MachineDeployment{}, &coreadmission.MachineDeployment{})
 	case "KubeadmConfigTemplate":
 		return defaultAndValidate(ctx, o, &bootstrapv1.KubeadmConfigTemplate{}, &bootstrapadmission.KubeadmConfigTemplate{})
+	case "KubeadmControlPlane":
+		return defaultAndValidate(ctx, o, &controlplanev1.KubeadmControlPlane{}, &controlplaneadmission.KubeadmControlPlane{})
 	case "ClusterClass":
 		cc := &clusterv1.ClusterClass{}
 		if err := runtime.DefaultUnstructuredConverter.FromUnstructured(o.Object, cc); err != nil {
