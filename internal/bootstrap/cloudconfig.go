@@ -237,28 +237,48 @@ func parseModules(data []byte) (map[string]*yaml.Node, error) {
 		return nil, errors.Errorf("%w: top level is not a mapping", ErrMalformed)
 	}
 
+	entries, err := mapping(root, "top-level key")
+	if err != nil {
+		return nil, err
+	}
 	modules := map[string]*yaml.Node{}
-	seen := map[string]bool{}
-	for i := 0; i+1 < len(root.Content); i += 2 {
-		k, v := resolve(root.Content[i]), resolve(root.Content[i+1])
-		if k.Kind != yaml.ScalarNode {
-			return nil, errors.Errorf("%w: top-level key is not a string", ErrMalformed)
-		}
-		if seen[k.Value] {
-			return nil, errors.Errorf("%w: duplicate top-level key %q", ErrMalformed, k.Value)
-		}
-		seen[k.Value] = true
-		if isEmpty(v) {
+	for _, e := range entries {
+		if isEmpty(e.value) {
 			continue
 		}
-		switch k.Value {
+		switch e.key {
 		case moduleWriteFiles, moduleRunCmd:
-			modules[k.Value] = v
+			modules[e.key] = e.value
 		default:
-			return nil, errors.Errorf("%w: %q", ErrUnsupportedModule, k.Value)
+			return nil, errors.Errorf("%w: %q", ErrUnsupportedModule, e.key)
 		}
 	}
 	return modules, nil
+}
+
+// entry is one key and its value in a YAML mapping.
+type entry struct {
+	key   string
+	value *yaml.Node
+}
+
+// mapping returns the entries of a mapping node in order, refusing keys that are not strings and keys that
+// appear twice (YAML parsers disagree on which one wins). what names the keys in errors.
+func mapping(n *yaml.Node, what string) ([]entry, error) {
+	entries := make([]entry, 0, len(n.Content)/2)
+	seen := map[string]bool{}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, v := resolve(n.Content[i]), resolve(n.Content[i+1])
+		if k.Kind != yaml.ScalarNode {
+			return nil, errors.Errorf("%w: %s is not a string", ErrMalformed, what)
+		}
+		if seen[k.Value] {
+			return nil, errors.Errorf("%w: duplicate %s %q", ErrMalformed, what, k.Value)
+		}
+		seen[k.Value] = true
+		entries = append(entries, entry{key: k.Value, value: v})
+	}
+	return entries, nil
 }
 
 // runCommand converts one runcmd entry the way cloud-init does: a string is

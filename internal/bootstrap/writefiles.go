@@ -106,31 +106,26 @@ func decodeWriteFile(n *yaml.Node) (writeFile, error) {
 	if n.Kind != yaml.MappingNode {
 		return f, errors.Errorf("%w: write_files entry is not a mapping", ErrMalformed)
 	}
-	seen := map[string]bool{}
-	for i := 0; i+1 < len(n.Content); i += 2 {
-		k, v := resolve(n.Content[i]), resolve(n.Content[i+1])
-		if k.Kind != yaml.ScalarNode {
-			return f, errors.Errorf("%w: write_files field name is not a string", ErrMalformed)
-		}
-		if seen[k.Value] {
-			return f, errors.Errorf("%w: duplicate write_files field %q", ErrMalformed, k.Value)
-		}
-		seen[k.Value] = true
-
+	entries, err := mapping(n, "write_files field")
+	if err != nil {
+		return f, err
+	}
+	for _, e := range entries {
+		k, v := e.key, e.value
 		var err error
-		switch k.Value {
+		switch k {
 		case "path":
-			f.path, err = scalar(k.Value, v)
+			f.path, err = scalar(k, v)
 		case "content":
 			f.content, err = contentBytes(v)
 		case "encoding":
-			f.encoding, err = scalar(k.Value, v)
+			f.encoding, err = scalar(k, v)
 		case "owner":
-			f.owner, err = scalar(k.Value, v)
+			f.owner, err = scalar(k, v)
 		case "permissions":
 			// The text of the scalar, not its YAML value: an unquoted 0644
 			// is an integer to YAML but plainly meant as octal.
-			f.permissions, err = scalar(k.Value, v)
+			f.permissions, err = scalar(k, v)
 		case "append":
 			if !isNull(v) {
 				if derr := v.Decode(&f.append); derr != nil {
@@ -138,7 +133,7 @@ func decodeWriteFile(n *yaml.Node) (writeFile, error) {
 				}
 			}
 		default:
-			err = errors.Errorf("%w: unknown write_files field %q", ErrMalformed, k.Value)
+			err = errors.Errorf("%w: unknown write_files field %q", ErrMalformed, k)
 		}
 		if err != nil {
 			return f, err
