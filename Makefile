@@ -13,7 +13,7 @@ TEST_FLAGS    ?= -count=1 -timeout=20m
 .PHONY: all
 all: generate lint build test
 
-## generate: deepcopy, CRDs (package/crds) and crossplane-runtime method sets.
+## generate: deepcopy, CRDs (package/provider/crds) and crossplane-runtime method sets.
 .PHONY: generate
 generate:
 	cd apis && $(GO) generate -tags generate ./...
@@ -66,14 +66,15 @@ lint:
 $(BIN)/crossplane: hack/tools/crossplane/go.mod
 	cd hack/tools/crossplane && $(GO) build -o $(BIN)/crossplane github.com/crossplane/cli/v2/cmd/crossplane
 
-## xpkg: the Crossplane provider package (package/ + examples/) as an .xpkg file.
+## xpkg: the Crossplane provider package (package/provider + examples/kindnode and examples/provider) as an .xpkg file.
 .PHONY: xpkg
 xpkg: $(BIN)/crossplane
-	@mkdir -p $(OUTPUT)
-	$(BIN)/crossplane xpkg build --package-root=package --examples-root=examples --package-file=$(XPKG)
+	@rm -rf $(OUTPUT)/provider-examples && mkdir -p $(OUTPUT)/provider-examples
+	@cp -r examples/kindnode examples/provider $(OUTPUT)/provider-examples/
+	$(BIN)/crossplane xpkg build --package-root=package/provider --examples-root=$(OUTPUT)/provider-examples --package-file=$(XPKG)
 	@echo "wrote $(XPKG)"
 
-## run: the manager against the current kubeconfig (install package/crds first).
+## run: the manager against the current kubeconfig (install package/provider/crds first).
 .PHONY: run
 run:
 	$(GO) run ./cmd/provider --debug --metrics-bind-address=0 --health-probe-bind-address=0
@@ -92,12 +93,12 @@ help:
 CAPK_VERSION  ?= v0.1.0
 IMG           ?= localhost/kindnode/capk-manager:dev
 
-## config-crds: copy package/crds into config/crd/kindnode, where kustomize can read them (idempotent).
+## config-crds: copy package/provider/crds into config/crd/kindnode, where kustomize can read them (idempotent).
 .PHONY: config-crds
 config-crds:
 	@bash hack/config-crds.sh
 
-## check-config-crds: fail when config/crd/kindnode is out of date with package/crds (for CI).
+## check-config-crds: fail when config/crd/kindnode is out of date with package/provider/crds (for CI).
 .PHONY: check-config-crds
 check-config-crds:
 	@bash hack/config-crds.sh --check

@@ -20,9 +20,9 @@ limitations under the License.
 
 // The Crossplane package carries the managed resource and ProviderConfig CRDs; the Cluster API kinds go to
 // config/crd/bases, from which the clusterctl components are built.
-//go:generate rm -rf ../package/crds ../config/crd/bases
+//go:generate rm -rf ../package/provider/crds ../config/crd/bases
 //go:generate go tool -modfile=../hack/tools/go.mod controller-gen object:headerFile=../hack/boilerplate.go.txt paths=./...
-//go:generate go tool -modfile=../hack/tools/go.mod controller-gen crd:crdVersions=v1 paths=./v1alpha1/... paths=./kindnode/... output:artifacts:config=../package/crds
+//go:generate go tool -modfile=../hack/tools/go.mod controller-gen crd:crdVersions=v1 paths=./v1alpha1/... paths=./kindnode/... output:artifacts:config=../package/provider/crds
 //go:generate go tool -modfile=../hack/tools/go.mod controller-gen crd:crdVersions=v1 paths=./infrastructure/... output:artifacts:config=../config/crd/bases
 //go:generate go tool -modfile=../hack/tools/go.mod angryjet generate-methodsets --header-file=../hack/boilerplate.go.txt ./...
 

@@ -9,7 +9,7 @@
 #   OUTPUT/clusterctl.yaml             a clusterctl configuration that names this repository
 #
 # kubectl (which has kustomize built in) comes from hack/testbin.sh, which builds it from the Go module proxy
-# once. The build runs on a copy of config/ whose crd/kindnode is refreshed from package/crds, so the release
+# once. The build runs on a copy of config/ whose crd/kindnode is refreshed from package/provider/crds, so the release
 # always carries the CRDs make generate wrote last, whether or not config/crd/kindnode was synced
 # (make config-crds does that for kubectl apply -k config/default).
 #

@@ -111,7 +111,7 @@ func TestInfrastructureComponents(t *testing.T) {
 		"AllCRDs": {
 			reason: "The components should install the infrastructure CRDs and the kindnode.dev CRDs the controllers create objects of.",
 			check: func(t *testing.T) string {
-				want := append(crdNames(t, "config/crd/bases"), crdNames(t, "package/crds")...)
+				want := append(crdNames(t, "config/crd/bases"), crdNames(t, "package/provider/crds")...)
 				var got []string
 				for _, o := range objs {
 					if o.GetKind() == "CustomResourceDefinition" {

@@ -69,13 +69,13 @@ func Assets() (string, error) {
 }
 
 // Start starts an API server with the CRDs under the given directories (absolute, or relative to the
-// repository root) in addition to the provider's own package/crds.
+// repository root) in addition to the provider's own package/provider/crds.
 func Start(crdDirs ...string) (*Env, error) {
 	dir, err := Assets()
 	if err != nil {
 		return nil, err
 	}
-	paths := []string{filepath.Join(RepoRoot(), "package", "crds")}
+	paths := []string{filepath.Join(RepoRoot(), "package", "provider", "crds")}
 	for _, d := range crdDirs {
 		if !filepath.IsAbs(d) {
 			d = filepath.Join(RepoRoot(), d)
