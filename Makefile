@@ -74,6 +74,47 @@ xpkg: $(BIN)/crossplane
 	$(BIN)/crossplane xpkg build --package-root=package/provider --examples-root=$(OUTPUT)/provider-examples --package-file=$(XPKG)
 	@echo "wrote $(XPKG)"
 
+## --- KindCluster: composition function and Configuration (package/function, package/configuration) ---
+
+FUNCTION_XPKG      := $(OUTPUT)/function-kindcluster-$(VERSION).xpkg
+CONFIGURATION_XPKG := $(OUTPUT)/configuration-kindcluster-$(VERSION).xpkg
+
+## function: the KindCluster composition function binary (bin/function-kindcluster).
+.PHONY: function
+function:
+	$(GO) build -o $(BIN)/function-kindcluster ./cmd/function-kindcluster
+
+## xpkg-function: the function's Crossplane package (without a runtime image; see README).
+.PHONY: xpkg-function
+xpkg-function: $(BIN)/crossplane
+	@mkdir -p $(OUTPUT)
+	$(BIN)/crossplane xpkg build --package-root=package/function --examples-root=examples/kindcluster --package-file=$(FUNCTION_XPKG)
+	@echo "wrote $(FUNCTION_XPKG)"
+
+## xpkg-configuration: the Configuration package with the KindCluster XRDs and Compositions.
+.PHONY: xpkg-configuration
+xpkg-configuration: $(BIN)/crossplane
+	@mkdir -p $(OUTPUT)
+	$(BIN)/crossplane xpkg build --package-root=package/configuration --examples-root=examples/kindcluster --package-file=$(CONFIGURATION_XPKG)
+	@echo "wrote $(CONFIGURATION_XPKG)"
+
+## xpkg-all: the provider, function and configuration packages.
+.PHONY: xpkg-all
+xpkg-all: xpkg xpkg-function xpkg-configuration
+
+$(BIN)/crossplane-core: hack/tools/crossplane-core/go.mod
+	cd hack/tools/crossplane-core && $(GO) build -o $(BIN)/crossplane-core github.com/crossplane/crossplane/v2/cmd/crossplane
+
+## render: crossplane composition render over the KindCluster examples, compared with test/render/testdata/golden (also part of make test).
+.PHONY: render
+render: $(BIN)/crossplane $(BIN)/crossplane-core
+	CROSSPLANE_CLI=$(BIN)/crossplane CROSSPLANE_CORE=$(BIN)/crossplane-core $(GO) test -count=1 ./test/render/
+
+## render-golden: rewrite test/render/testdata/golden from the current function; review the diff before committing.
+.PHONY: render-golden
+render-golden: $(BIN)/crossplane $(BIN)/crossplane-core
+	CROSSPLANE_CLI=$(BIN)/crossplane CROSSPLANE_CORE=$(BIN)/crossplane-core $(GO) test -count=1 -run TestRender ./test/render/ -update
+
 ## run: the manager against the current kubeconfig (install package/provider/crds first).
 .PHONY: run
 run:
