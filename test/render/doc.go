@@ -19,5 +19,8 @@ limitations under the License.
 // configuration package's Compositions, with function-kindcluster served in process through render's
 // Development runtime, and compares the output with golden files in testdata/golden.
 //
+// TestXRDSchema installs the KindCluster XRD's schema as a CRD in a real kube-apiserver (hack/testbin.sh)
+// and checks its defaults and its validation messages, which render does not apply.
+//
 // Update the golden files with `make render-golden` (go test ./test/render -update) and review the diff.
 package render
