@@ -14,7 +14,6 @@ See the License for the specific language governing permissions and
 limitations under the License.
 */
 
-
 // Command function-kindcluster serves the KindCluster composition function over gRPC, as Crossplane runs
 // functions: with mTLS certificates from TLS_SERVER_CERTS_DIR, or --insecure for crossplane composition
 // render's Development runtime.
