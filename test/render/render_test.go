@@ -120,13 +120,13 @@ func TestRender(t *testing.T) {
 	}{
 		"capi": {
 			reason:      "The capi example: Cluster API objects, all waiting for Cluster API.",
-			xr:          "examples/kindcluster/kindcluster-capi.yaml",
+			xr:          "examples/kindcluster/capi/kindcluster.yaml",
 			composition: namespaced + "composition-capi.yaml",
 			xrd:         namespaced + "definition.yaml",
 		},
 		"direct": {
 			reason:      "The direct example once its first control-plane node is ready: bootstrap data, kubeconfig and workers.",
-			xr:          "examples/kindcluster/kindcluster-direct.yaml",
+			xr:          "examples/kindcluster/direct/kindcluster.yaml",
 			composition: namespaced + "composition-direct.yaml",
 			xrd:         namespaced + "definition.yaml",
 			observed:    "test/render/testdata/direct-observed.yaml",

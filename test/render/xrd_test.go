@@ -19,27 +19,31 @@ package render
 import (
 	"context"
 	"encoding/json"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	corev1 "k8s.io/api/core/v1"
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/util/wait"
+	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/yaml"
 
 	"github.com/kindnode/cluster-api-provider-kubernetes/internal/testenv"
 )
 
-// crdOf is the part of the CRD Crossplane makes from the KindCluster XRD that validation depends on: the
-// XRD's schema as the only version, with the status subresource.
-func crdOf(t *testing.T) *apiextensionsv1.CustomResourceDefinition {
+// crdOf is the part of a CRD Crossplane makes from an XRD that validation depends on: the XRD's schema as
+// the only version, with the status subresource, and the spec fields Crossplane adds (crossplaneFields,
+// kept as they come) under spec.
+func crdOf(t *testing.T, definition, kind, plural string, crossplaneFields ...string) *apiextensionsv1.CustomResourceDefinition {
 	t.Helper()
 	var x xrd
-	readYAML(t, namespaced+"definition.yaml", &x)
+	readYAML(t, definition, &x)
 	b, err := json.Marshal(x.Spec.Versions[0].Schema["openAPIV3Schema"])
 	if err != nil {
 		t.Fatal(err)
@@ -48,11 +52,16 @@ func crdOf(t *testing.T) *apiextensionsv1.CustomResourceDefinition {
 	if err := json.Unmarshal(b, &schema); err != nil {
 		t.Fatal(err)
 	}
+	spec := schema.Properties["spec"]
+	for _, f := range crossplaneFields {
+		spec.Properties[f] = apiextensionsv1.JSONSchemaProps{Type: "object", XPreserveUnknownFields: ptr.To(true)}
+	}
+	schema.Properties["spec"] = spec
 	return &apiextensionsv1.CustomResourceDefinition{
-		ObjectMeta: metav1.ObjectMeta{Name: "kindclusters.platform.kindnode.dev"},
+		ObjectMeta: metav1.ObjectMeta{Name: plural + "." + x.Spec.Group},
 		Spec: apiextensionsv1.CustomResourceDefinitionSpec{
 			Group: x.Spec.Group,
-			Names: apiextensionsv1.CustomResourceDefinitionNames{Kind: "KindCluster", ListKind: "KindClusterList", Plural: "kindclusters", Singular: "kindcluster"},
+			Names: apiextensionsv1.CustomResourceDefinitionNames{Kind: kind, ListKind: kind + "List", Plural: plural, Singular: strings.ToLower(kind)},
 			Scope: apiextensionsv1.NamespaceScoped,
 			Versions: []apiextensionsv1.CustomResourceDefinitionVersion{{
 				Name: x.Spec.Versions[0].Name, Served: true, Storage: true,
@@ -63,8 +72,32 @@ func crdOf(t *testing.T) *apiextensionsv1.CustomResourceDefinition {
 	}
 }
 
-// TestXRDSchema installs the KindCluster schema in a real kube-apiserver and checks that it defaults a
-// minimal KindCluster and refuses bad ones with messages that name the field.
+// install creates CRDs and waits until they are served.
+func install(ctx context.Context, t *testing.T, c client.Client, crds ...*apiextensionsv1.CustomResourceDefinition) {
+	t.Helper()
+	for _, crd := range crds {
+		if err := c.Create(ctx, crd); err != nil {
+			t.Fatalf("the XRD's schema is not a valid CRD schema: %v", err)
+		}
+		if err := wait.PollUntilContextTimeout(ctx, 100*time.Millisecond, 30*time.Second, true, func(ctx context.Context) (bool, error) {
+			if err := c.Get(ctx, client.ObjectKeyFromObject(crd), crd); err != nil {
+				return false, err
+			}
+			for _, cond := range crd.Status.Conditions {
+				if cond.Type == apiextensionsv1.Established && cond.Status == apiextensionsv1.ConditionTrue {
+					return true, nil
+				}
+			}
+			return false, nil
+		}); err != nil {
+			t.Fatalf("CRD %s not established: %v", crd.Name, err)
+		}
+	}
+}
+
+// TestXRDSchema installs the KindCluster and KindClusterClaim schemas in a real kube-apiserver and checks
+// that they accept the examples as written, default a minimal KindCluster and refuse bad ones with messages
+// that name the field.
 func TestXRDSchema(t *testing.T) {
 	env, err := testenv.Start()
 	if err != nil {
@@ -77,22 +110,27 @@ func TestXRDSchema(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
 	defer cancel()
-	crd := crdOf(t)
-	if err := c.Create(ctx, crd); err != nil {
-		t.Fatalf("the XRD's schema is not a valid CRD schema: %v", err)
+	install(ctx, t, c,
+		crdOf(t, namespaced+"definition.yaml", "KindCluster", "kindclusters", "crossplane"),
+		// A claim's spec has Crossplane's composition fields at the top.
+		crdOf(t, legacy+"definition.yaml", "KindClusterClaim", "kindclusterclaims", "compositionSelector", "compositionRef", "writeConnectionSecretToRef"))
+	if err := c.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "demo"}}); err != nil {
+		t.Fatal(err)
 	}
-	if err := wait.PollUntilContextTimeout(ctx, 100*time.Millisecond, 30*time.Second, true, func(ctx context.Context) (bool, error) {
-		if err := c.Get(ctx, client.ObjectKeyFromObject(crd), crd); err != nil {
-			return false, err
-		}
-		for _, cond := range crd.Status.Conditions {
-			if cond.Type == apiextensionsv1.Established && cond.Status == apiextensionsv1.ConditionTrue {
-				return true, nil
+
+	// Every KindCluster example is accepted as written, with no field the schema does not know.
+	examples, err := filepath.Glob(filepath.Join(root, "examples", "kindcluster", "*", "*.yaml"))
+	if err != nil || len(examples) < 3 {
+		t.Fatalf("found examples %v (%v), want one per mode and the claim", examples, err)
+	}
+	for _, f := range examples {
+		t.Run("examples/"+filepath.Base(filepath.Dir(f))+"/"+filepath.Base(f), func(t *testing.T) {
+			u := &unstructured.Unstructured{}
+			readYAML(t, strings.TrimPrefix(f, root+"/"), &u.Object)
+			if err := c.Create(ctx, u, client.DryRunAll, client.FieldValidation("Strict")); err != nil {
+				t.Errorf("%s: %v", f, err)
 			}
-		}
-		return false, nil
-	}); err != nil {
-		t.Fatalf("CRD not established: %v", err)
+		})
 	}
 
 	cases := map[string]struct {
