@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# docker.sh makes sure a Docker engine that can run kind nodes is up: installs Debian's docker.io when dockerd is
+# missing and starts dockerd (there is no systemd on these machines) with runc-capfilter as its default
+# runtime, because the host's capability bounding set lacks CAP_SYS_RESOURCE and Docker's --privileged asks for
+# it. An engine that is already running is used as it is if it has the runtime.
+#
+# Usage: hack/e2e/docker.sh [start|stop]
+set -euo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+source "${here}/../images/versions.sh"
+
+state="${CAPK_CACHE_DIR}/docker"
+pidfile="${state}/dockerd.pid"
+log() { printf 'docker: %s\n' "$*" >&2; }
+
+stop() {
+  if [[ -f "${pidfile}" ]] && kill -0 "$(cat "${pidfile}")" 2>/dev/null; then
+    log "stopping dockerd"
+    kill "$(cat "${pidfile}")"
+    for _ in $(seq 60); do kill -0 "$(cat "${pidfile}")" 2>/dev/null || break; sleep 1; done
+  fi
+  rm -f "${pidfile}"
+}
+
+start() {
+  if ! command -v dockerd >/dev/null; then
+    log "installing Debian's docker.io"
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -q docker.io >&2
+  fi
+  mkdir -p "${state}"
+  local filter="${state}/runc-capfilter"
+  (cd "${here}/../.." && go build -o "${filter}" ./hack/e2e/runc-capfilter)
+  if docker info >/dev/null 2>&1; then
+    if docker info --format '{{json .Runtimes}}' | grep -q capfilter; then
+      return 0
+    fi
+    if [[ ! -f "${pidfile}" ]]; then
+      log "a Docker engine not started by this script is running without the capfilter runtime;"
+      log "privileged containers will fail on this host: stop it or add --add-runtime capfilter=${filter} --default-runtime capfilter"
+      exit 1
+    fi
+  fi
+  log "starting dockerd (log: ${state}/dockerd.log)"
+  nohup dockerd --pidfile "${pidfile}" --add-runtime "capfilter=${filter}" --default-runtime capfilter \
+    >"${state}/dockerd.log" 2>&1 &
+  for _ in $(seq 60); do
+    docker info >/dev/null 2>&1 && return 0
+    sleep 1
+  done
+  log "dockerd did not answer within 60s:"; tail -20 "${state}/dockerd.log" >&2
+  exit 1
+}
+
+case "${1:-start}" in
+  start) start ;;
+  stop) stop ;;
+  *) echo "usage: $0 [start|stop]" >&2; exit 2 ;;
+esac

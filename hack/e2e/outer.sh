@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# outer.sh creates (or reuses) the outer cluster: a kind cluster on the kindnode node image, with the node and
+# manager images loaded so that Pods can run them without a registry.
+#
+# Usage: hack/e2e/outer.sh [up|down|kubeconfig]
+set -euo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+source "${here}/../images/versions.sh"
+
+CLUSTER="${OUTER_CLUSTER:-kindnode-outer}"
+NODE_IMAGE="${NODE_IMAGE:-localhost/kindnode/node:${K8S_VERSION}}"
+MANAGER_IMAGE="${MANAGER_IMAGE:-localhost/kindnode/capk-manager:dev}"
+KIND="${IMAGES_CACHE}/bin/kind-${KIND_VERSION}/kind"
+KUBECONFIG_OUT="${CAPK_CACHE_DIR}/e2e/${CLUSTER}.kubeconfig"
+log() { printf 'outer: %s\n' "$*" >&2; }
+
+up() {
+  mkdir -p "$(dirname "${KUBECONFIG_OUT}")"
+  if ! "${KIND}" get clusters 2>/dev/null | grep -qx "${CLUSTER}"; then
+    log "creating kind cluster ${CLUSTER} on ${NODE_IMAGE}"
+    "${KIND}" create cluster --name "${CLUSTER}" --image "${NODE_IMAGE}" --kubeconfig "${KUBECONFIG_OUT}" \
+      --config "${here}/kind-outer.yaml" --wait 5m >&2
+  else
+    "${KIND}" export kubeconfig --name "${CLUSTER}" --kubeconfig "${KUBECONFIG_OUT}" >&2
+  fi
+  log "loading ${NODE_IMAGE} and ${MANAGER_IMAGE} into ${CLUSTER}"
+  "${KIND}" load docker-image --name "${CLUSTER}" "${NODE_IMAGE}" "${MANAGER_IMAGE}" >&2
+  echo "${KUBECONFIG_OUT}"
+}
+
+down() {
+  if "${KIND}" get clusters 2>/dev/null | grep -qx "${CLUSTER}"; then
+    log "deleting kind cluster ${CLUSTER}"
+    "${KIND}" delete cluster --name "${CLUSTER}" --kubeconfig "${KUBECONFIG_OUT}" >&2
+  fi
+  rm -f "${KUBECONFIG_OUT}"
+}
+
+case "${1:-up}" in
+  up) up ;;
+  down) down ;;
+  kubeconfig) echo "${KUBECONFIG_OUT}" ;;
+  *) echo "usage: $0 [up|down|kubeconfig]" >&2; exit 2 ;;
+esac

@@ -1,0 +1,116 @@
+#!/usr/bin/env bash
+# build.sh builds, without any registry, every image a kindnode cluster runs on:
+#   localhost/kindnode/debian-tools:bookworm   debootstrap: iptables, iproute2, conntrack (kube-proxy, CNI, helpers)
+#   registry.k8s.io/kube-{apiserver,controller-manager,scheduler,proxy}:${K8S_VERSION}, etcd, coredns, pause:
+#                                              the images kubeadm asks for, built from source at its versions
+#   localhost/kindnode/kindnode-net:dev        this repository's pod network (cmd/kindnode-net)
+#   localhost/kindnode/local-path-provisioner  the default StorageClass
+#   localhost/kindnode/node:${K8S_VERSION}     the kind node image: systemd, containerd, runc, CNI plugins,
+#                                              kubelet/kubeadm/kubectl, the images above as /kind/images/*.tar
+#   localhost/kindnode/capk-manager:dev        the provider's manager (cmd/provider)
+# Each image is rebuilt only when its inputs changed (label dev.kindnode.inputs). Prints the node image.
+set -euo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+repo="$(cd "${here}/../.." && pwd)"
+source "${here}/versions.sh"
+
+NODE_IMAGE="${NODE_IMAGE:-localhost/kindnode/node:${K8S_VERSION}}"
+MANAGER_IMAGE="${MANAGER_IMAGE:-localhost/kindnode/capk-manager:dev}"
+TOOLS_IMAGE="localhost/kindnode/debian-tools:${DEBIAN_SUITE}"
+NODE_BASE_IMAGE="localhost/kindnode/node-base:${DEBIAN_SUITE}"
+NET_IMAGE="localhost/kindnode/kindnode-net:dev"
+LOCAL_PATH_IMAGE="localhost/kindnode/local-path-provisioner:${LOCAL_PATH_VERSION}"
+NODE_PACKAGES="systemd,systemd-sysv,dbus,libseccomp2,iptables,iproute2,ethtool,socat,conntrack,ebtables,kmod,util-linux,mount,ca-certificates,procps,iputils-ping,bash"
+
+log() { printf 'images: %s\n' "$*" >&2; }
+work="$(mktemp -d)"
+trap 'rm -rf "${work}"' EXIT
+
+bin="$(bash "${here}/binaries.sh")"
+k8s="${bin}/k8s-${K8S_VERSION}"
+
+bash "${here}/rootfs.sh" "${TOOLS_IMAGE}" iptables,iproute2,conntrack,ca-certificates
+bash "${here}/rootfs.sh" "${NODE_BASE_IMAGE}" "${NODE_PACKAGES}"
+
+# inputs_hash hashes a build context directory and the image it builds FROM.
+inputs_hash() {
+  local ctx="$1" from="${2:-}"
+  {
+    (cd "${ctx}" && find . -type f -print0 | sort -z | xargs -0 sha256sum)
+    if [[ -n "${from}" ]]; then docker image inspect --format '{{.Id}}' "${from}"; fi
+  } | sha256sum | cut -c1-32
+}
+
+# image NAME CONTEXT [FROM] builds CONTEXT/Dockerfile as NAME unless an image with the same inputs exists.
+image() {
+  local name="$1" ctx="$2" from="${3:-}" sum
+  sum="$(inputs_hash "${ctx}" "${from}")"
+  if [[ "$(docker image inspect --format '{{index .Config.Labels "dev.kindnode.inputs"}}' "${name}" 2>/dev/null)" == "${sum}" ]]; then
+    return 0
+  fi
+  log "building ${name}"
+  docker build --quiet --label "dev.kindnode.inputs=${sum}" -t "${name}" "${ctx}" >/dev/null
+}
+
+# static NAME BINARY [ENTRYPOINT] is an image of one statically linked program.
+static() {
+  local name="$1" binary="$2" entry="${3:-}" ctx
+  ctx="${work}/$(basename "${binary}")-$(echo "${name}" | sha256sum | cut -c1-8)"
+  mkdir -p "${ctx}"
+  cp "${binary}" "${ctx}/"
+  {
+    echo "FROM scratch"
+    echo "ENV PATH=/usr/local/bin:/usr/bin:/bin"
+    echo "COPY $(basename "${binary}") /usr/local/bin/"
+    if [[ -n "${entry}" ]]; then echo "ENTRYPOINT [\"/usr/local/bin/$(basename "${binary}")\"]"; fi
+  } >"${ctx}/Dockerfile"
+  image "${name}" "${ctx}"
+}
+
+# on_tools NAME BINARY: a program that needs iptables and friends.
+on_tools() {
+  local name="$1" binary="$2" ctx
+  ctx="${work}/$(basename "${binary}")-tools"
+  mkdir -p "${ctx}"
+  cp "${binary}" "${ctx}/"
+  printf 'FROM %s\nCOPY %s /usr/local/bin/\n' "${TOOLS_IMAGE}" "$(basename "${binary}")" >"${ctx}/Dockerfile"
+  image "${name}" "${ctx}" "${TOOLS_IMAGE}"
+}
+
+log "building kindnode-net and the manager from this repository"
+mkdir -p "${work}/repo-bin"
+(cd "${repo}" && CGO_ENABLED=0 go build -ldflags "-s -w" -o "${work}/repo-bin/" ./cmd/kindnode-net ./cmd/provider)
+
+for c in kube-apiserver kube-controller-manager kube-scheduler; do
+  static "registry.k8s.io/${c}:${K8S_VERSION}" "${k8s}/${c}"
+done
+on_tools "registry.k8s.io/kube-proxy:${K8S_VERSION}" "${k8s}/kube-proxy"
+static "registry.k8s.io/etcd:${ETCD_VERSION#v}-0" "${bin}/etcd-${ETCD_VERSION}/etcd"
+static "registry.k8s.io/coredns/coredns:${COREDNS_VERSION}" "${bin}/coredns-${COREDNS_VERSION}/coredns" entry
+static "registry.k8s.io/pause:${PAUSE_VERSION}" "${bin}/pause-${PAUSE_VERSION}/pause" entry
+static "${LOCAL_PATH_IMAGE}" "${bin}/local-path-provisioner-${LOCAL_PATH_VERSION}/local-path-provisioner"
+on_tools "${NET_IMAGE}" "${work}/repo-bin/kindnode-net"
+static "${MANAGER_IMAGE}" "${work}/repo-bin/provider" entry
+
+# The node image.
+ctx="${work}/node"
+mkdir -p "${ctx}/bin/cni" "${ctx}/images"
+cp -r "${repo}/cluster/images/node/files" "${ctx}/files"
+cp "${repo}/cluster/images/node/Dockerfile" "${ctx}/Dockerfile"
+sed -i "s|@KINDNODE_NET_IMAGE@|${NET_IMAGE}|" "${ctx}/files/kind/manifests/default-cni.yaml"
+echo "${K8S_VERSION}" >"${ctx}/files/kind/version"
+cp "${bin}/containerd-${CONTAINERD_VERSION}"/{containerd,containerd-shim-runc-v2,ctr} "${bin}/crictl-${CRICTL_VERSION}/crictl" \
+  "${bin}/runc-${RUNC_VERSION}/runc" "${k8s}"/{kubelet,kubeadm,kubectl} "${ctx}/bin/"
+cp "${bin}/cni-plugins-${CNI_PLUGINS_VERSION}"/* "${ctx}/bin/cni/"
+preloaded=(
+  "registry.k8s.io/kube-apiserver:${K8S_VERSION}" "registry.k8s.io/kube-controller-manager:${K8S_VERSION}"
+  "registry.k8s.io/kube-scheduler:${K8S_VERSION}" "registry.k8s.io/kube-proxy:${K8S_VERSION}"
+  "registry.k8s.io/etcd:${ETCD_VERSION#v}-0" "registry.k8s.io/coredns/coredns:${COREDNS_VERSION}"
+  "registry.k8s.io/pause:${PAUSE_VERSION}" "${NET_IMAGE}" "${LOCAL_PATH_IMAGE}" "${TOOLS_IMAGE}"
+)
+# One archive: layers the images share are stored once. Its digest (the image IDs) keys kindnode-preload.
+docker save -o "${ctx}/images/images.tar" "${preloaded[@]}"
+docker image inspect --format '{{.Id}}' "${preloaded[@]}" | sha256sum | cut -d' ' -f1 >"${ctx}/images/images.tar.sha256"
+image "${NODE_IMAGE}" "${ctx}" "${NODE_BASE_IMAGE}"
+log "node image ${NODE_IMAGE} ready"
+echo "${NODE_IMAGE}"

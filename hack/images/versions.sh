@@ -1,0 +1,27 @@
+# Versions of everything the node image and the e2e run are built from. Sourced by hack/images/*.sh and
+# hack/e2e/*.sh. Every Go program comes from the Go module proxy at exactly these versions; the base system
+# from Debian's mirror.
+
+# Kubernetes of the node image (kubelet, kubeadm, kubectl and the control-plane images), and the versions of
+# the images kubeadm ${K8S_VERSION} asks for (cmd/kubeadm/app/constants): built from source at those versions
+# and named as kubeadm expects them, so neither kind nor Cluster API needs an image repository override.
+K8S_VERSION="${K8S_VERSION:-v1.37.2}"
+ETCD_VERSION="v3.7.0"        # image registry.k8s.io/etcd:3.7.0-0
+COREDNS_VERSION="v1.14.6"    # image registry.k8s.io/coredns/coredns:v1.14.6
+PAUSE_VERSION="3.10.2"       # image registry.k8s.io/pause:3.10.2, from the k8s module's build/pause
+
+# The container runtime inside the node.
+CONTAINERD_VERSION="v2.2.9"
+RUNC_VERSION="v1.4.2"
+CNI_PLUGINS_VERSION="v1.9.1"
+CRICTL_VERSION="v1.37.0"
+
+# Add-ons of the node image: local-path-provisioner backs the default StorageClass.
+LOCAL_PATH_VERSION="v0.0.30"
+
+# Tools.
+KIND_VERSION="v0.33.0"
+DEBIAN_SUITE="bookworm"
+
+CAPK_CACHE_DIR="${CAPK_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/cluster-api-provider-kubernetes}"
+IMAGES_CACHE="${CAPK_CACHE_DIR}/images"
