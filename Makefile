@@ -120,9 +120,29 @@ render-golden: $(BIN)/crossplane $(BIN)/crossplane-core
 run:
 	$(GO) run ./cmd/provider --debug --metrics-bind-address=0 --health-probe-bind-address=0
 
-## demo: start a local API server, run the provider against it and create the example NodeService/NodePod.
+## demo: the main job: Docker, images built offline, an outer kind cluster, the provider in it and an inner cluster (1 control plane + 1 worker) booted in Pods; prints the inner nodes. Leaves it running (make demo-down).
 .PHONY: demo
-demo: build
+demo:
+	@bash hack/e2e/run.sh up
+
+## demo-down: delete the demo's outer cluster and stop the Docker engine it started.
+.PHONY: demo-down
+demo-down:
+	@bash hack/e2e/run.sh down
+
+## e2e: the end-to-end run: demo, a Pod on each inner worker, scale workers 1->2, delete and check nothing is left, demo-down.
+.PHONY: e2e
+e2e:
+	@bash hack/e2e/run.sh all
+
+## images: build (or reuse) every image of the node and the outer cluster, offline (hack/images/build.sh).
+.PHONY: images
+images:
+	@bash hack/e2e/docker.sh start && bash hack/images/build.sh
+
+## demo-local: no containers: a local API server, the provider against it, the example NodeService/NodePod (the test plays the kubelet).
+.PHONY: demo-local
+demo-local: build
 	@assets="$$(bash hack/testbin.sh)" && KUBEBUILDER_ASSETS="$$assets" $(GO) run ./hack/demo --provider=$(BIN)/provider
 
 .PHONY: help

@@ -49,7 +49,10 @@ image() {
     return 0
   fi
   log "building ${name}"
-  docker build --quiet --label "dev.kindnode.inputs=${sum}" -t "${name}" "${ctx}" >/dev/null
+  if ! DOCKER_BUILDKIT=0 docker build --label "dev.kindnode.inputs=${sum}" -t "${name}" "${ctx}" >"${work}/build.log" 2>&1; then
+    cat "${work}/build.log" >&2
+    return 1
+  fi
 }
 
 # static NAME BINARY [ENTRYPOINT] is an image of one statically linked program.

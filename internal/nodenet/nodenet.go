@@ -15,9 +15,10 @@ limitations under the License.
 */
 
 // Package nodenet is the pod network of kindnode clusters: every node gets a CNI configuration for its own
-// PodCIDR (ptp + host-local), a route to every other node's PodCIDR through that node's InternalIP, and
+// PodCIDR (a bridge + host-local), a route to every other node's PodCIDR through that node's InternalIP, and
 // masquerading for traffic that leaves the pod network. This needs the nodes on one L2 segment, which is what
-// kind nodes on one Docker network and kindnode Pods on one outer node are.
+// kind nodes on one Docker network are, and kindnode Pods on one outer node, because the bridge puts that
+// node's pods on one segment too.
 package nodenet
 
 import (
@@ -108,9 +109,12 @@ func ConfList(n *corev1.Node, mtu int) ([]byte, error) {
 			routes = append(routes, route{Dst: "::/0"})
 		}
 	}
-	ptp := map[string]any{
-		"type":   "ptp",
-		"ipMasq": false,
+	bridge := map[string]any{
+		"type":        "bridge",
+		"bridge":      "kindnode0",
+		"isGateway":   true,
+		"hairpinMode": true,
+		"ipMasq":      false,
 		"ipam": map[string]any{
 			"type": "host-local",
 			// Addresses are handed out anew after the node restarts, as its pods are.
@@ -120,13 +124,13 @@ func ConfList(n *corev1.Node, mtu int) ([]byte, error) {
 		},
 	}
 	if mtu > 0 {
-		ptp["mtu"] = mtu
+		bridge["mtu"] = mtu
 	}
 	return json.MarshalIndent(map[string]any{
 		"cniVersion": "1.0.0",
 		"name":       "kindnode",
 		"plugins": []any{
-			ptp,
+			bridge,
 			map[string]any{"type": "portmap", "capabilities": map[string]bool{"portMappings": true}},
 		},
 	}, "", "  ")

@@ -108,7 +108,8 @@ func TestConfList(t *testing.T) {
 		"name":       "kindnode",
 		"plugins": []any{
 			map[string]any{
-				"type": "ptp", "ipMasq": false, "mtu": float64(1400),
+				"type": "bridge", "bridge": "kindnode0", "isGateway": true, "hairpinMode": true, "ipMasq": false,
+				"mtu": float64(1400),
 				"ipam": map[string]any{
 					"type": "host-local", "dataDir": "/run/cni-ipam-state",
 					"ranges": []any{[]any{map[string]any{"subnet": "10.244.1.0/24"}}},
