@@ -14,10 +14,12 @@ pidfile="${state}/dockerd.pid"
 log() { printf 'docker: %s\n' "$*" >&2; }
 
 stop() {
-  if [[ -f "${pidfile}" ]] && kill -0 "$(cat "${pidfile}")" 2>/dev/null; then
+  local pid
+  pid="$(cat "${pidfile}" 2>/dev/null || true)"
+  if [[ -n "${pid}" ]] && kill -0 "${pid}" 2>/dev/null; then
     log "stopping dockerd"
-    kill "$(cat "${pidfile}")"
-    for _ in $(seq 60); do kill -0 "$(cat "${pidfile}")" 2>/dev/null || break; sleep 1; done
+    kill "${pid}"
+    for _ in $(seq 60); do kill -0 "${pid}" 2>/dev/null || break; sleep 1; done
   fi
   rm -f "${pidfile}"
 }
