@@ -180,11 +180,14 @@ func sharedCertFiles(p *PKI) []writeFile {
 	}
 }
 
-// installCNI applies the kind node image's default CNI manifest (kindnet), as kind does after kubeadm init.
+// installCNI applies the node image's default CNI manifest (kindnode-net), as kind does after kubeadm init.
 // The manifest is a Go template of the Pod subnet; the sed pattern avoids literal double braces, which the
 // provider's bootstrap would take for Jinja.
+// admin.conf reaches the API server through the endpoint Service, which routes only to control-plane Pods
+// whose readiness probe passed: right after kubeadm init that takes a few seconds, so it waits for /readyz
+// first (up to 5 minutes) rather than failing and being retried a minute later.
 func installCNI(c Cluster) string {
-	return fmt.Sprintf(`if [ -f %[1]s ]; then sed -E 's#[{][{] *[.]PodSubnet *[}][}]#%[2]s#g' %[1]s | kubectl --kubeconfig=/etc/kubernetes/admin.conf apply -f -; fi`,
+	return fmt.Sprintf(`if [ -f %[1]s ]; then for i in $(seq 150); do kubectl --kubeconfig=/etc/kubernetes/admin.conf get --raw=/readyz >/dev/null 2>&1 && break; sleep 2; done; sed -E 's#[{][{] *[.]PodSubnet *[}][}]#%[2]s#g' %[1]s | kubectl --kubeconfig=/etc/kubernetes/admin.conf apply -f -; fi`,
 		defaultCNI, c.Spec.PodSubnet)
 }
 
