@@ -12,6 +12,8 @@ set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 repo="$(cd "${here}/../.." && pwd)"
 source "${here}/../images/versions.sh"
+# The kubectl of the node image's build (hack/images/binaries.sh), so the host needs none of its own.
+kubectl() { "${IMAGES_CACHE}/bin/k8s-${K8S_VERSION}/kubectl" "$@"; }
 
 NAME="${INNER_CLUSTER:-demo}"
 NS="${INNER_NAMESPACE:-default}"

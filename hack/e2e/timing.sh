@@ -7,6 +7,8 @@ set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 repo="$(cd "${here}/../.." && pwd)"
 source "${here}/../images/versions.sh"
+# The kubectl of the node image's build (hack/images/binaries.sh), so the host needs none of its own.
+kubectl() { "${IMAGES_CACHE}/bin/k8s-${K8S_VERSION}/kubectl" "$@"; }
 KIND="${IMAGES_CACHE}/bin/kind-${KIND_VERSION}/kind"
 NODE_IMAGE="${NODE_IMAGE:-localhost/kindnode/node:${K8S_VERSION}}"
 kc="$(bash "${here}/outer.sh" kubeconfig)"

@@ -64,6 +64,10 @@ in_module "github.com/containerd/containerd/v2@${CONTAINERD_VERSION}" "${BIN}/co
   ./cmd/containerd:containerd ./cmd/containerd-shim-runc-v2:containerd-shim-runc-v2 ./cmd/ctr:ctr
 
 # runc needs cgo and libseccomp (Debian's libseccomp-dev at build time, libseccomp2 in the node).
+if [[ ! -x "${BIN}/runc-${RUNC_VERSION}/runc" ]] && ! dpkg -s libseccomp-dev pkg-config >/dev/null 2>&1; then
+  log "installing Debian's libseccomp-dev and pkg-config for runc"
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q libseccomp-dev pkg-config >&2
+fi
 in_module "github.com/opencontainers/runc@${RUNC_VERSION}" "${BIN}/runc-${RUNC_VERSION}" \
   "CGO_ENABLED=1" seccomp "-X main.version=${RUNC_VERSION#v}" .:runc
 

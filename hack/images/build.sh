@@ -82,7 +82,7 @@ on_tools() {
 
 log "building kindnode-net and the manager from this repository"
 mkdir -p "${work}/repo-bin"
-(cd "${repo}" && CGO_ENABLED=0 go build -ldflags "-s -w" -o "${work}/repo-bin/" ./cmd/kindnode-net ./cmd/provider)
+(cd "${repo}" && CGO_ENABLED=0 go build -trimpath -ldflags "-s -w" -o "${work}/repo-bin/" ./cmd/kindnode-net ./cmd/provider)
 
 for c in kube-apiserver kube-controller-manager kube-scheduler; do
   static "registry.k8s.io/${c}:${K8S_VERSION}" "${k8s}/${c}"
