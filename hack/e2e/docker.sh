@@ -13,13 +13,37 @@ state="${CAPK_CACHE_DIR}/docker"
 pidfile="${state}/dockerd.pid"
 log() { printf 'docker: %s\n' "$*" >&2; }
 
+# Host state dockerd changes, saved before it starts and put back after it stops: its iptables chains and
+# rules, IPv4 forwarding, and its bridges.
+save_host() {
+  [[ -f "${state}/iptables.before" ]] && return 0
+  iptables-save >"${state}/iptables.before.tmp"
+  sysctl -n net.ipv4.ip_forward >"${state}/ip_forward.before"
+  mv "${state}/iptables.before.tmp" "${state}/iptables.before"
+}
+
+restore_host() {
+  [[ -f "${state}/iptables.before" ]] || return 0
+  log "restoring the host's iptables rules and IPv4 forwarding"
+  iptables-restore <"${state}/iptables.before"
+  sysctl -q -w "net.ipv4.ip_forward=$(cat "${state}/ip_forward.before")"
+  rm -f "${state}/iptables.before" "${state}/ip_forward.before"
+  if ip link show docker0 >/dev/null 2>&1; then ip link delete docker0; fi
+}
+
 stop() {
   local pid
   pid="$(cat "${pidfile}" 2>/dev/null || true)"
   if [[ -n "${pid}" ]] && kill -0 "${pid}" 2>/dev/null; then
+    # Networks left by kind (its "kind" bridge) go with the engine that made them.
+    local n
+    for n in $(docker network ls --filter type=custom --format '{{.Name}}' 2>/dev/null); do
+      docker network rm "${n}" >/dev/null 2>&1 || log "network ${n} is still in use: left in place"
+    done
     log "stopping dockerd"
     kill "${pid}"
     for _ in $(seq 60); do kill -0 "${pid}" 2>/dev/null || break; sleep 1; done
+    restore_host
   fi
   rm -f "${pidfile}"
 }
@@ -42,6 +66,7 @@ start() {
       exit 1
     fi
   fi
+  save_host
   log "starting dockerd (log: ${state}/dockerd.log)"
   nohup dockerd --pidfile "${pidfile}" --add-runtime "capfilter=${filter}" --default-runtime capfilter \
     >"${state}/dockerd.log" 2>&1 &
