@@ -7,7 +7,7 @@
 #   scale  N: workers to N.
 #   delete the inner cluster, then verifies that no Pod, Service, PVC or Secret of it is left in the outer one.
 #   down   deletes the outer cluster and stops the Docker engine this run started.
-#   all    up, check, scale 2, check, delete, down (make e2e).
+#   all    up, check, scale 2, check, scale 1, delete, down (make e2e).
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 repo="$(cd "${here}/../.." && pwd)"
@@ -83,6 +83,17 @@ scale() {
   step "workers to $1"
   direct --control-planes 1 --workers "$1" --timeout 10m
   wait_nodes "$(($1 + 1))"
+  # A worker removed by a scale down leaves its Pod in the outer cluster only until the provider deletes it.
+  local pods=0
+  for _ in $(seq 60); do
+    pods="$(kubectl --kubeconfig "$(outer_kubeconfig)" -n "${NS}" get pods -l "cluster.x-k8s.io/cluster-name=${NAME}" --no-headers 2>/dev/null | wc -l)"
+    [[ "${pods}" -eq "$(($1 + 1))" ]] && break
+    sleep 2
+  done
+  if [[ "${pods}" -ne "$(($1 + 1))" ]]; then
+    echo "the outer cluster runs ${pods} node Pods of ${NAME}, want $(($1 + 1))" >&2
+    return 1
+  fi
   inner get nodes
 }
 
@@ -114,7 +125,7 @@ case "${1:-up}" in
   down) down ;;
   all)
     start=$(date +%s)
-    up; check; scale 2; check; delete; down
+    up; check; scale 2; check; scale 1; delete; down
     echo "end-to-end run passed in $(( $(date +%s) - start )) s"
     ;;
   *) echo "usage: $0 [up|check|scale N|delete|down|all]" >&2; exit 2 ;;

@@ -94,24 +94,12 @@ func run(kubeconfig, name, namespace string, spec map[string]any, timeout time.D
 	if err != nil {
 		return err
 	}
+	// Nodes beyond the replicas asked for now (an earlier, larger run) are the cluster's too: a delete must
+	// see them all, a scale down its workers (control-plane nodes are never removed, as in the function).
+	if err := addNodePods(ctx, kube, name, namespace, !del, known); err != nil {
+		return err
+	}
 	if del {
-		// Nodes beyond the replicas asked for now (an earlier scale up) are the cluster's too.
-		nodes := &kindnodev1alpha1.NodePodList{}
-		if err := kube.List(ctx, nodes, client.InNamespace(namespace)); err != nil {
-			return err
-		}
-		for i := range nodes.Items {
-			np := &nodes.Items[i]
-			if np.Spec.ForProvider.ClusterName != name {
-				continue
-			}
-			u := &composed.Unstructured{}
-			u.SetAPIVersion(kindnodev1alpha1.SchemeGroupVersion.String())
-			u.SetKind(kindnodev1alpha1.NodePodKind)
-			u.SetNamespace(np.Namespace)
-			u.SetName(np.Name)
-			known[resource.Name("nodepod/"+np.Name)] = u
-		}
 		return deleteAll(ctx, kube, known)
 	}
 	last := ""
@@ -198,6 +186,34 @@ func existing(ctx context.Context, kube client.Client, c kindcluster.Cluster) (m
 		}
 	}
 	return known, nil
+}
+
+// addNodePods adds the cluster's NodePods (only its workers if workersOnly) that known does not hold yet.
+func addNodePods(ctx context.Context, kube client.Client, name, namespace string, workersOnly bool, known map[resource.Name]*composed.Unstructured) error {
+	have := map[string]bool{}
+	for _, r := range known {
+		if r.GetKind() == kindnodev1alpha1.NodePodKind {
+			have[r.GetName()] = true
+		}
+	}
+	nodes := &kindnodev1alpha1.NodePodList{}
+	if err := kube.List(ctx, nodes, client.InNamespace(namespace)); err != nil {
+		return err
+	}
+	for i := range nodes.Items {
+		np := &nodes.Items[i]
+		if np.Spec.ForProvider.ClusterName != name || have[np.Name] ||
+			(workersOnly && np.Spec.ForProvider.Role != kindnodev1alpha1.NodeRoleWorker) {
+			continue
+		}
+		u := &composed.Unstructured{}
+		u.SetAPIVersion(kindnodev1alpha1.SchemeGroupVersion.String())
+		u.SetKind(kindnodev1alpha1.NodePodKind)
+		u.SetNamespace(np.Namespace)
+		u.SetName(np.Name)
+		known[resource.Name("nodepod/"+np.Name)] = u
+	}
+	return nil
 }
 
 // deleteAll deletes the resources and waits until they are gone: NodePods and NodeServices go once the
