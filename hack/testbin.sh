@@ -30,35 +30,9 @@ mkdir -p "${DEST}"
 work="$(mktemp -d "${CACHE_ROOT}/testbin/work.XXXXXX")"
 trap 'chmod -R u+w "${work}" 2>/dev/null; rm -rf "${work}"' EXIT
 
-# Kubernetes: the k8s.io/kubernetes module points its k8s.io/* dependencies at ./staging, which the module
-# zip does not carry. Copy the module, drop those replaces and go.work, and require the published staging
-# modules of the same version instead.
+# Kubernetes: built by hack/k8s-build.sh, which also builds the node image's binaries.
 build_kubernetes() {
-  local minor_patch="${K8S_VERSION#v1.}" src dir m
-  log "downloading k8s.io/kubernetes@${K8S_VERSION}"
-  src="$(go mod download -json "k8s.io/kubernetes@${K8S_VERSION}" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')"
-  [[ -n "${src}" ]] || { log "could not locate k8s.io/kubernetes@${K8S_VERSION} in the module cache"; exit 1; }
-  dir="${work}/kubernetes"
-  log "copying module to ${dir}"
-  cp -r "${src}" "${dir}"
-  chmod -R u+w "${dir}"
-  rm -rf "${dir}/go.work" "${dir}/go.work.sum" "${dir}/vendor"
-  for m in $(cd "${dir}" && go mod edit -json | tr -d '[:space:]' | grep -o '{"Old":{"Path":"[^"]*"},"New":{"Path":"\./staging[^"]*"}}' | sed 's/{"Old":{"Path":"\([^"]*\)".*/\1/'); do
-    (cd "${dir}" && go mod edit -dropreplace="${m}" -require="${m}@v0.${minor_patch}")
-  done
-  local ldflags="-s -w"
-  local major=1 minor="${minor_patch%%.*}"
-  local pkg
-  for pkg in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
-    ldflags+=" -X ${pkg}.gitVersion=${K8S_VERSION} -X ${pkg}.gitMajor=${major} -X ${pkg}.gitMinor=${minor}"
-    ldflags+=" -X ${pkg}.gitTreeState=clean -X ${pkg}.buildDate=1970-01-01T00:00:00Z"
-  done
-  for b in kube-apiserver kubectl; do
-    if [[ -x "${DEST}/${b}" ]]; then continue; fi
-    log "building ${b} ${K8S_VERSION} (the first build takes 15-35 minutes on 2 cores)"
-    (cd "${dir}" && GOFLAGS=-mod=mod GOWORK=off CGO_ENABLED=0 go build -ldflags "${ldflags}" -o "${DEST}/${b}.tmp" "./cmd/${b}")
-    mv "${DEST}/${b}.tmp" "${DEST}/${b}"
-  done
+  K8S_VERSION="${K8S_VERSION}" bash "$(dirname "${BASH_SOURCE[0]}")/k8s-build.sh" "${DEST}" kube-apiserver kubectl
 }
 
 # etcd: the server module's main package is its root; build it from a throwaway module that requires it, so
