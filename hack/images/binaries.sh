@@ -105,6 +105,12 @@ if [[ ! -x "${kind}/kind" ]]; then
   GOWORK=off GOBIN="${kind}" go install "sigs.k8s.io/kind@${KIND_VERSION}"
 fi
 
+# Cluster API's managers for the e2e run's clusterctl init.
+bash "${here}/../capi-build.sh" "${BIN}/cluster-api-${CAPI_VERSION}" \
+  cluster-api-controller:sigs.k8s.io/cluster-api/core \
+  kubeadm-bootstrap-controller:sigs.k8s.io/cluster-api/bootstrap/kubeadm \
+  kubeadm-control-plane-controller:sigs.k8s.io/cluster-api/controlplane/kubeadm
+
 # Kubernetes last: the slowest. The test binaries (hack/testbin.sh) are the same build of kube-apiserver and
 # kubectl, so they are reused when present.
 k8s="${BIN}/k8s-${K8S_VERSION}"

@@ -19,6 +19,12 @@ CRICTL_VERSION="v1.37.0"
 # Add-ons of the node image: local-path-provisioner backs the default StorageClass.
 LOCAL_PATH_VERSION="v0.0.30"
 
+# Cluster API (clusterctl and the core, kubeadm bootstrap and kubeadm control-plane managers of the e2e run):
+# the version hack/tools/clusterctl/go.mod pins.
+CAPI_VERSION="$(awk '$1 == "sigs.k8s.io/cluster-api" { print $2 }' "$(dirname "${BASH_SOURCE[0]}")/../tools/clusterctl/go.mod")"
+
+CAPI_IMAGE_REPOSITORY="localhost/kindnode"
+
 # Tools.
 KIND_VERSION="v0.33.0"
 DEBIAN_SUITE="bookworm"
