@@ -23,6 +23,7 @@ import (
 	"testing"
 
 	corev1 "k8s.io/api/core/v1"
+	kerrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/utils/ptr"
@@ -179,6 +180,31 @@ func TestClusterAPIControlPlaneMachine(t *testing.T) {
 		}
 		if !strings.Contains(kubeadmYAML, "value: "+want) {
 			t.Errorf("kubeadm configuration does not pass provider-id %s to the kubelet:\n%s", want, kubeadmYAML)
+		}
+	})
+
+	// What a MachineHealthCheck acts on: a node Pod lost after provisioning fails the Machine's
+	// infrastructure instead of booting a second node from the same bootstrap data.
+	t.Run("LostNodePodFailsTheMachine", func(t *testing.T) {
+		if got := getNodePod(t, ns, name).Spec.ForProvider.PodLossPolicy; got != v1alpha1.PodLossPolicyReport {
+			t.Errorf("NodePod podLossPolicy %q, want Report", got)
+		}
+		if err := kube.Delete(ctx, pod, client.GracePeriodSeconds(0)); err != nil {
+			t.Fatal(err)
+		}
+		waitFor(t, "the Machine's InfrastructureReady to report the lost Pod", func() error {
+			m := &clusterv1.Machine{}
+			if err := kube.Get(ctx, types.NamespacedName{Namespace: ns, Name: name}, m); err != nil {
+				return err
+			}
+			c := conditions.Get(m, clusterv1.MachineInfrastructureReadyCondition)
+			if c == nil || c.Status != metav1.ConditionFalse || !strings.Contains(c.Message, string(v1alpha1.ReasonPodLost)) {
+				return fmt.Errorf("InfrastructureReady: %+v", c)
+			}
+			return nil
+		})
+		if _, err := getPod(ns, name); !kerrors.IsNotFound(err) {
+			t.Errorf("a node Pod came back for a Machine of Cluster API: %v", err)
 		}
 	})
 

@@ -37,6 +37,12 @@ const (
 	ReasonInvalidBootstrapData xpv2.ConditionReason = "InvalidBootstrapData"
 )
 
+// Reasons of the Ready condition besides Crossplane's.
+const (
+	// ReasonPodLost: the Pod ran and is gone, and podLossPolicy Report says not to create it again.
+	ReasonPodLost xpv2.ConditionReason = "PodLost"
+)
+
 // Reasons of the PodUpToDate condition.
 const (
 	ReasonPodMatches            xpv2.ConditionReason = "PodMatchesSpec"

@@ -49,6 +49,23 @@ const (
 	UpdatePolicyReport UpdatePolicy = "Report"
 )
 
+// PodLossPolicy says what happens when a node Pod that ran goes away without the NodePod asking for it
+// (deleted by hand, evicted, or lost with its outer node).
+// +kubebuilder:validation:Enum=Recreate;Report
+type PodLossPolicy string
+
+// Pod loss policies.
+const (
+	// PodLossPolicyRecreate creates the Pod again from forProvider (and from its persistent volumes, if any);
+	// it boots and runs the bootstrap data again.
+	PodLossPolicyRecreate PodLossPolicy = "Recreate"
+	// PodLossPolicyReport creates no new Pod: Ready turns False with reason PodLost, so that whoever owns the
+	// node replaces it (Cluster API's MachineHealthCheck and KubeadmControlPlane do, for a Machine). A
+	// kubeadm control-plane node that boots again from its bootstrap data would join etcd as a second
+	// member of the same name.
+	PodLossPolicyReport PodLossPolicy = "Report"
+)
+
 // ReclaimPolicy says what happens to a node's PersistentVolumeClaims when the NodePod is deleted.
 // +kubebuilder:validation:Enum=Delete;Retain
 type ReclaimPolicy string
@@ -124,6 +141,7 @@ type BootstrapDataSecretReference struct {
 // NodePodParameters are the configurable fields of a NodePod.
 // +kubebuilder:validation:XValidation:rule="has(self.kubernetesVersion) || has(self.image)",message="one of kubernetesVersion or image is required"
 // +kubebuilder:validation:XValidation:rule="!has(self.persistence) || !has(self.persistence.etcd) || self.role == 'ControlPlane'",message="persistence.etcd is only valid for role ControlPlane"
+// +kubebuilder:validation:XValidation:rule="!(has(self.podLossPolicy) && self.podLossPolicy == 'Report' && has(self.updatePolicy) && self.updatePolicy == 'Recreate')",message="podLossPolicy Report cannot be combined with updatePolicy Recreate: a Pod replaced for an update would be taken for a lost one"
 type NodePodParameters struct {
 	// ClusterName is the inner cluster this node belongs to. It labels the Pod so that the cluster's
 	// NodeService routes to it.
@@ -204,6 +222,12 @@ type NodePodParameters struct {
 	// +kubebuilder:default=Report
 	// +optional
 	UpdatePolicy UpdatePolicy `json:"updatePolicy,omitempty"`
+
+	// PodLossPolicy says what happens when the Pod is lost after it ran: created again (Recreate) or
+	// reported in Ready (Report).
+	// +kubebuilder:default=Recreate
+	// +optional
+	PodLossPolicy PodLossPolicy `json:"podLossPolicy,omitempty"`
 }
 
 // NodePodObservation are the observed fields of a NodePod.

@@ -216,6 +216,11 @@ func forProvider(cluster *clusterv1.Cluster, machine *clusterv1.Machine, km *inf
 	// Machines are immutable in Cluster API: a change rolls out new Machines, it never recreates a node in
 	// place. What reaches the NodePod anyway (a template edit) is reported, not acted on.
 	p.UpdatePolicy = kindnodev1alpha1.UpdatePolicyReport
+	// A lost node Pod is a failed Machine: Cluster API replaces it (MachineHealthCheck, then the MachineSet or
+	// KubeadmControlPlane, which also takes its etcd member out). A new Pod that ran the same bootstrap data
+	// would, for a control plane, join etcd a second time under the same name; and its join token may have
+	// expired. Persistence keeps the volumes for whoever adopts them, not the node's identity.
+	p.PodLossPolicy = kindnodev1alpha1.PodLossPolicyReport
 	return p
 }
 

@@ -173,7 +173,7 @@ func (e *external) Observe(ctx context.Context, cr *v1alpha1.NodePod) (managed.E
 	pod := &corev1.Pod{}
 	if err := e.outer.Client.Get(ctx, types.NamespacedName{Namespace: n.Namespace, Name: n.Name}, pod); err != nil {
 		if kerrors.IsNotFound(err) {
-			return managed.ExternalObservation{ResourceExists: false}, nil
+			return observeGone(cr, n), nil
 		}
 		return managed.ExternalObservation{}, errors.Wrap(err, errGetPod)
 	}

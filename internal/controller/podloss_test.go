@@ -1,0 +1,125 @@
+/*
+Copyright 2026 The kindnode Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package controller_test
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	xpv2 "github.com/crossplane/crossplane/apis/v2/core/v2"
+	corev1 "k8s.io/api/core/v1"
+	kerrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/types"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/kindnode/cluster-api-provider-kubernetes/apis/kindnode/v1alpha1"
+)
+
+// TestNodePodLostPod deletes a node Pod behind its NodePod's back, as an eviction or a lost outer node would.
+func TestNodePodLostPod(t *testing.T) {
+	cases := map[string]struct {
+		policy v1alpha1.PodLossPolicy
+		// recreated: a new Pod comes; otherwise Ready reports the loss and no Pod comes.
+		recreated bool
+	}{
+		"DefaultRecreatesThePod": {policy: "", recreated: true},
+		"ReportKeepsThePodGone":  {policy: v1alpha1.PodLossPolicyReport, recreated: false},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			ctx := context.Background()
+			ns := newNamespace(t)
+			if err := kube.Create(ctx, newNodePod(ns, "node", func(np *v1alpha1.NodePod) {
+				np.Spec.ForProvider.PodLossPolicy = tc.policy
+			})); err != nil {
+				t.Fatal(err)
+			}
+			var pod *corev1.Pod
+			waitFor(t, "the node Pod", func() (err error) {
+				pod, err = getPod(ns, "node")
+				return err
+			})
+			markRunningReady(t, pod)
+			waitFor(t, "the NodePod Ready with the Pod's uid", func() error {
+				np := getNodePod(t, ns, "node")
+				if c := np.Status.GetCondition(xpv2.TypeReady); c.Status != corev1.ConditionTrue || np.Status.AtProvider.PodUID != string(pod.UID) {
+					return fmt.Errorf("Ready %s, podUID %q", c.Status, np.Status.AtProvider.PodUID)
+				}
+				return nil
+			})
+
+			if err := kube.Delete(ctx, pod, client.GracePeriodSeconds(0)); err != nil {
+				t.Fatal(err)
+			}
+
+			if tc.recreated {
+				waitFor(t, "a new Pod", func() error {
+					p, err := getPod(ns, "node")
+					if err != nil {
+						return err
+					}
+					if p.UID == pod.UID {
+						return fmt.Errorf("still the lost Pod")
+					}
+					return nil
+				})
+				return
+			}
+
+			waitFor(t, "Ready False with reason PodLost", func() error {
+				c := getNodePod(t, ns, "node").Status.GetCondition(xpv2.TypeReady)
+				if c.Status != corev1.ConditionFalse || c.Reason != v1alpha1.ReasonPodLost || !strings.Contains(c.Message, string(pod.UID)) {
+					return fmt.Errorf("Ready is %s %s: %s", c.Status, c.Reason, c.Message)
+				}
+				return nil
+			})
+			// Another reconcile (a spec change) must not create a Pod either.
+			updateNodePod(t, ns, "node", func(np *v1alpha1.NodePod) { np.Spec.ForProvider.Labels = map[string]string{"poke": "1"} })
+			time.Sleep(2 * time.Second)
+			if _, err := getPod(ns, "node"); !kerrors.IsNotFound(err) {
+				t.Fatalf("a Pod exists after its loss under podLossPolicy Report: %v", err)
+			}
+
+			// The NodePod of a lost Pod still deletes.
+			if err := kube.Delete(ctx, getNodePod(t, ns, "node")); err != nil {
+				t.Fatal(err)
+			}
+			waitFor(t, "the NodePod to be gone", func() error {
+				err := kube.Get(ctx, types.NamespacedName{Namespace: ns, Name: "node"}, &v1alpha1.NodePod{})
+				if !kerrors.IsNotFound(err) {
+					return fmt.Errorf("NodePod still there: %v", err)
+				}
+				return nil
+			})
+		})
+	}
+}
+
+// TestNodePodLossPolicyValidation: an update that replaces the Pod would look like a loss under Report.
+func TestNodePodLossPolicyValidation(t *testing.T) {
+	np := newNodePod(newNamespace(t), "both", func(np *v1alpha1.NodePod) {
+		np.Spec.ForProvider.PodLossPolicy = v1alpha1.PodLossPolicyReport
+		np.Spec.ForProvider.UpdatePolicy = v1alpha1.UpdatePolicyRecreate
+	})
+	err := kube.Create(context.Background(), np)
+	if err == nil || !strings.Contains(err.Error(), "podLossPolicy Report cannot be combined with updatePolicy Recreate") {
+		t.Fatalf("Create() error = %v, want the CEL rule's message", err)
+	}
+}
