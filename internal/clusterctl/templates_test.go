@@ -129,6 +129,20 @@ var kindNodeKubeletArgs = []string{
 	"runtime-cgroups=/system.slice/containerd.service",
 }
 
+// healthChecks are the MachineHealthCheck checks of the default and persistent flavors, with node conditions
+// timing out after the given seconds.
+func healthChecks(nodeTimeout int64) map[string]any {
+	return map[string]any{
+		"unhealthyMachineConditions": []any{
+			map[string]any{"type": "InfrastructureReady", "status": "False", "timeoutSeconds": int64(300)},
+		},
+		"unhealthyNodeConditions": []any{
+			map[string]any{"type": "Ready", "status": "Unknown", "timeoutSeconds": nodeTimeout},
+			map[string]any{"type": "Ready", "status": "False", "timeoutSeconds": nodeTimeout},
+		},
+	}
+}
+
 func TestGeneratedClusterIsAccepted(t *testing.T) {
 	type want struct {
 		// kinds are the objects clusterctl generates, in order; nil skips the check.
@@ -150,6 +164,7 @@ func TestGeneratedClusterIsAccepted(t *testing.T) {
 					"Cluster/demo", "KubernetesCluster/demo",
 					"KubeadmControlPlane/demo-control-plane", "KubernetesMachineTemplate/demo-control-plane",
 					"MachineDeployment/demo-md-0", "KubernetesMachineTemplate/demo-md-0", "KubeadmConfigTemplate/demo-md-0",
+					"MachineHealthCheck/demo-control-plane", "MachineHealthCheck/demo-md-0",
 				},
 				values: func(t *testing.T, g generated) (any, any) {
 					want := map[string]any{
@@ -169,6 +184,11 @@ func TestGeneratedClusterIsAccepted(t *testing.T) {
 						"init kubelet flags": kindNodeKubeletArgs,
 						"join kubelet flags": kindNodeKubeletArgs,
 						"md kubelet flags":   kindNodeKubeletArgs,
+						"cni on first cp":    true,
+						"cp health checks":   healthChecks(300),
+						"md health checks":   healthChecks(300),
+						"cp health selector": map[string]any{"cluster.x-k8s.io/control-plane": ""},
+						"md health selector": map[string]any{"cluster.x-k8s.io/deployment-name": "demo-md-0"},
 					}
 					kcp := "KubeadmControlPlane/demo-control-plane"
 					got := map[string]any{
@@ -188,6 +208,11 @@ func TestGeneratedClusterIsAccepted(t *testing.T) {
 						"init kubelet flags": g.kubeletExtraArgs(t, kcp, "spec", "kubeadmConfigSpec", "initConfiguration", "nodeRegistration"),
 						"join kubelet flags": g.kubeletExtraArgs(t, kcp, "spec", "kubeadmConfigSpec", "joinConfiguration", "nodeRegistration"),
 						"md kubelet flags":   g.kubeletExtraArgs(t, "KubeadmConfigTemplate/demo-md-0", "spec", "template", "spec", "joinConfiguration", "nodeRegistration"),
+						"cni on first cp":    strings.Contains(fmt.Sprint(g.get(t, kcp, "spec", "kubeadmConfigSpec", "postKubeadmCommands")), "/kind/manifests/default-cni.yaml"),
+						"cp health checks":   g.get(t, "MachineHealthCheck/demo-control-plane", "spec", "checks"),
+						"md health checks":   g.get(t, "MachineHealthCheck/demo-md-0", "spec", "checks"),
+						"cp health selector": g.get(t, "MachineHealthCheck/demo-control-plane", "spec", "selector", "matchLabels"),
+						"md health selector": g.get(t, "MachineHealthCheck/demo-md-0", "spec", "selector", "matchLabels"),
 					}
 					return want, got
 				},
@@ -201,16 +226,18 @@ func TestGeneratedClusterIsAccepted(t *testing.T) {
 				"KUBERNETES_CONTROLLER_MACHINE_MEMORY_REQUEST": "4Gi",
 				"KUBERNETES_WORKER_MACHINE_CPU_REQUEST":        "250m",
 				"KUBERNETES_WORKER_MACHINE_MEMORY_REQUEST":     "512Mi",
+				"KUBERNETES_NODE_UNHEALTHY_TIMEOUT_SECONDS":    "60",
 			},
 			want: want{
 				values: func(t *testing.T, g generated) (any, any) {
-					want := []string{"NodePort", "2", "4Gi", "250m", "512Mi"}
+					want := []string{"NodePort", "2", "4Gi", "250m", "512Mi", fmt.Sprint(healthChecks(60)["unhealthyNodeConditions"])}
 					got := []string{
 						fmt.Sprint(g.get(t, "KubernetesCluster/demo", "spec", "controlPlaneServiceType")),
 						fmt.Sprint(g.get(t, "KubernetesMachineTemplate/demo-control-plane", "spec", "template", "spec", "resources", "requests", "cpu")),
 						fmt.Sprint(g.get(t, "KubernetesMachineTemplate/demo-control-plane", "spec", "template", "spec", "resources", "requests", "memory")),
 						fmt.Sprint(g.get(t, "KubernetesMachineTemplate/demo-md-0", "spec", "template", "spec", "resources", "requests", "cpu")),
 						fmt.Sprint(g.get(t, "KubernetesMachineTemplate/demo-md-0", "spec", "template", "spec", "resources", "requests", "memory")),
+						fmt.Sprint(g.get(t, "MachineHealthCheck/demo-control-plane", "spec", "checks", "unhealthyNodeConditions")),
 					}
 					return want, got
 				},
@@ -224,6 +251,7 @@ func TestGeneratedClusterIsAccepted(t *testing.T) {
 					"Cluster/demo", "KubernetesCluster/demo",
 					"KubeadmControlPlane/demo-control-plane", "KubernetesMachineTemplate/demo-control-plane",
 					"MachineDeployment/demo-md-0", "KubernetesMachineTemplate/demo-md-0", "KubeadmConfigTemplate/demo-md-0",
+					"MachineHealthCheck/demo-control-plane", "MachineHealthCheck/demo-md-0",
 				},
 				values: func(t *testing.T, g generated) (any, any) {
 					// The API server dropped storageClassName: null and defaulted the access modes.
