@@ -180,15 +180,21 @@ func sharedCertFiles(p *PKI) []writeFile {
 	}
 }
 
-// installCNI applies the node image's default CNI manifest (kindnode-net), as kind does after kubeadm init.
+// applyCNI applies the node image's default CNI manifest (kindnode-net), as kind does after kubeadm init.
 // The manifest is a Go template of the Pod subnet; the sed pattern avoids literal double braces, which the
 // provider's bootstrap would take for Jinja.
 // admin.conf reaches the API server through the endpoint Service, which routes only to control-plane Pods
 // whose readiness probe passed: right after kubeadm init that takes a few seconds, so it waits for /readyz
-// first (up to 5 minutes) rather than failing and being retried a minute later.
-func installCNI(c Cluster) string {
-	return fmt.Sprintf(`if [ -f %[1]s ]; then for i in $(seq 150); do kubectl --kubeconfig=/etc/kubernetes/admin.conf get --raw=/readyz >/dev/null 2>&1 && break; sleep 2; done; sed -E 's#[{][{] *[.]PodSubnet *[}][}]#%[2]s#g' %[1]s | kubectl --kubeconfig=/etc/kubernetes/admin.conf apply -f -; fi`,
+// first (up to 5 minutes) rather than failing and being retried a minute later. The cluster templates run
+// the same command after kubeadm init.
+func applyCNI(c Cluster) string {
+	return fmt.Sprintf(`for i in $(seq 150); do kubectl --kubeconfig=/etc/kubernetes/admin.conf get --raw=/readyz >/dev/null 2>&1 && break; sleep 2; done; sed -E "s#[{][{] *[.]PodSubnet *[}][}]#%[2]s#g" %[1]s | kubectl --kubeconfig=/etc/kubernetes/admin.conf apply -f -`,
 		defaultCNI, c.Spec.PodSubnet)
+}
+
+// installCNI applies the default CNI on a node image that has one.
+func installCNI(c Cluster) string {
+	return fmt.Sprintf("if [ -f %s ]; then %s; fi", defaultCNI, applyCNI(c))
 }
 
 // InitCloudConfig is the bootstrap data of the first control-plane node: kubeadm init with the function's

@@ -90,7 +90,7 @@ func TestBootstrapData(t *testing.T) {
 		files, modes, cmds := runOnNode(t, data, "demo-control-plane-0")
 		wantCmds := [][]string{
 			{"kubeadm", "init", "--config", "/run/kubeadm/kubeadm.yaml", "--ignore-preflight-errors=all"},
-			{"/bin/sh", "-c", "if [ -f /kind/manifests/default-cni.yaml ]; then for i in $(seq 150); do kubectl --kubeconfig=/etc/kubernetes/admin.conf get --raw=/readyz >/dev/null 2>&1 && break; sleep 2; done; sed -E 's#[{][{] *[.]PodSubnet *[}][}]#10.10.0.0/16#g' /kind/manifests/default-cni.yaml | kubectl --kubeconfig=/etc/kubernetes/admin.conf apply -f -; fi"},
+			{"/bin/sh", "-c", "if [ -f /kind/manifests/default-cni.yaml ]; then for i in $(seq 150); do kubectl --kubeconfig=/etc/kubernetes/admin.conf get --raw=/readyz >/dev/null 2>&1 && break; sleep 2; done; sed -E \"s#[{][{] *[.]PodSubnet *[}][}]#10.10.0.0/16#g\" /kind/manifests/default-cni.yaml | kubectl --kubeconfig=/etc/kubernetes/admin.conf apply -f -; fi"},
 		}
 		if diff := cmp.Diff(wantCmds, cmds); diff != "" {
 			t.Errorf("commands (-want +got):\n%s", diff)

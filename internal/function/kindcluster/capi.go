@@ -43,6 +43,8 @@ const (
 	resWorkers                 resource.Name = "workers"
 	resWorkerTemplate          resource.Name = "worker-machine-template"
 	resWorkerBootstrapTemplate resource.Name = "worker-bootstrap-template"
+	resControlPlaneHealthCheck resource.Name = "control-plane-health-check"
+	resWorkerHealthCheck       resource.Name = "worker-health-check"
 )
 
 // Cluster API's summary condition of Clusters, KubeadmControlPlanes and MachineDeployments.
@@ -84,6 +86,8 @@ func CAPI(c Cluster, obs Observed) (Output, error) {
 				Spec: bootstrapv1.KubeadmConfigSpec{JoinConfiguration: bootstrapv1.JoinConfiguration{NodeRegistration: capiNodeRegistration(c, false)}},
 			}},
 		}, obs.exists(resWorkerBootstrapTemplate)},
+		{resControlPlaneHealthCheck, healthCheck(c, c.Name+"-control-plane", map[string]string{clusterv1.MachineControlPlaneLabel: ""}), obs.exists(resControlPlaneHealthCheck)},
+		{resWorkerHealthCheck, healthCheck(c, c.Name+"-md-0", map[string]string{clusterv1.MachineDeploymentNameLabel: c.Name + "-md-0"}), obs.exists(resWorkerHealthCheck)},
 	}
 	out := Output{Status: capiStatus(c, obs)}
 	var err error
@@ -186,8 +190,34 @@ func controlPlane(c Cluster, template string) *controlplanev1.KubeadmControlPlan
 				}},
 				// Only the first control-plane machine runs kubeadm init with /run/kubeadm/kubeadm.yaml.
 				PreKubeadmCommands: []string{"if [ -f /run/kubeadm/kubeadm.yaml ]; then cat /run/kubeadm/kube-proxy-configuration.yaml >> /run/kubeadm/kubeadm.yaml; fi"},
-				InitConfiguration:  bootstrapv1.InitConfiguration{NodeRegistration: capiNodeRegistration(c, true)},
-				JoinConfiguration:  bootstrapv1.JoinConfiguration{NodeRegistration: capiNodeRegistration(c, true)},
+				// The same machine then installs the pod network.
+				PostKubeadmCommands: []string{"if [ -f /run/kubeadm/kubeadm.yaml ]; then " + applyCNI(c) + "; fi"},
+				InitConfiguration:   bootstrapv1.InitConfiguration{NodeRegistration: capiNodeRegistration(c, true)},
+				JoinConfiguration:   bootstrapv1.JoinConfiguration{NodeRegistration: capiNodeRegistration(c, true)},
+			},
+		},
+	}
+}
+
+// unhealthyAfter is how long the templates' MachineHealthChecks wait before they call a Machine unhealthy.
+const unhealthyAfter = int32(300)
+
+// healthCheck is a MachineHealthCheck of the cluster templates: a node Pod that is lost is not booted again
+// (its NodePod's podLossPolicy is Report), so Cluster API must replace its Machine.
+func healthCheck(c Cluster, name string, selector map[string]string) *clusterv1.MachineHealthCheck {
+	return &clusterv1.MachineHealthCheck{
+		ObjectMeta: meta(c, name),
+		Spec: clusterv1.MachineHealthCheckSpec{
+			ClusterName: c.Name,
+			Selector:    metav1.LabelSelector{MatchLabels: selector},
+			Checks: clusterv1.MachineHealthCheckChecks{
+				UnhealthyMachineConditions: []clusterv1.UnhealthyMachineCondition{
+					{Type: clusterv1.InfrastructureReadyCondition, Status: metav1.ConditionFalse, TimeoutSeconds: ptr.To(unhealthyAfter)},
+				},
+				UnhealthyNodeConditions: []clusterv1.UnhealthyNodeCondition{
+					{Type: corev1.NodeReady, Status: corev1.ConditionUnknown, TimeoutSeconds: ptr.To(unhealthyAfter)},
+					{Type: corev1.NodeReady, Status: corev1.ConditionFalse, TimeoutSeconds: ptr.To(unhealthyAfter)},
+				},
 			},
 		},
 	}

@@ -324,6 +324,7 @@ spec:
 				"cluster": fnv1.Ready_READY_TRUE, "control-plane": fnv1.Ready_READY_TRUE, "workers": fnv1.Ready_READY_TRUE,
 				"infrastructure-cluster": fnv1.Ready_READY_FALSE, "control-plane-machine-template": fnv1.Ready_READY_FALSE,
 				"worker-machine-template": fnv1.Ready_READY_FALSE, "worker-bootstrap-template": fnv1.Ready_READY_FALSE,
+				"control-plane-health-check": fnv1.Ready_READY_FALSE, "worker-health-check": fnv1.Ready_READY_FALSE,
 			},
 		},
 	}
