@@ -102,13 +102,21 @@ xpkg-configuration: $(BIN)/crossplane
 .PHONY: xpkg-all
 xpkg-all: xpkg xpkg-function xpkg-configuration
 
+# Stamped with its version, as Crossplane's releases are: packages check their crossplane.version against it.
 $(BIN)/crossplane-core: hack/tools/crossplane-core/go.mod
-	cd hack/tools/crossplane-core && $(GO) build -o $(BIN)/crossplane-core github.com/crossplane/crossplane/v2/cmd/crossplane
+	cd hack/tools/crossplane-core && $(GO) build -o $(BIN)/crossplane-core \
+		-ldflags "-X github.com/crossplane/crossplane-runtime/v2/pkg/version.version=$$($(GO) list -m -f '{{.Version}}' github.com/crossplane/crossplane/v2)" \
+		github.com/crossplane/crossplane/v2/cmd/crossplane
 
 ## render: crossplane composition render over the KindCluster examples, compared with test/render/testdata/golden (also part of make test).
 .PHONY: render
 render: $(BIN)/crossplane $(BIN)/crossplane-core
 	CROSSPLANE_CLI=$(BIN)/crossplane CROSSPLANE_CORE=$(BIN)/crossplane-core $(GO) test -count=1 ./test/render/
+
+## crossplane-envtest: Crossplane core installs the function and configuration packages and composes the KindCluster examples on a real API server, with function-kindcluster and the provider's controllers (test/crossplane; also part of make test).
+.PHONY: crossplane-envtest
+crossplane-envtest:
+	@assets="$$(bash hack/testbin.sh)" && KUBEBUILDER_ASSETS="$$assets" $(GO) test -count=1 -timeout=20m ./test/crossplane/
 
 ## render-golden: rewrite test/render/testdata/golden from the current function; review the diff before committing.
 .PHONY: render-golden
