@@ -18,21 +18,38 @@ package clients
 
 import (
 	kcache "k8s.io/client-go/tools/cache"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 )
 
 // handlerFuncs forwards every informer notification, including the final state of a deleted object, so a
-// managed resource learns at once that its Pod is gone.
+// managed resource learns at once that its Pod is gone, and the object before an update, so that a source
+// can tell what changed.
 type handlerFuncs struct {
-	emit func(obj any)
+	emit func(e Event)
 }
 
 var _ kcache.ResourceEventHandler = handlerFuncs{}
 
-func (h handlerFuncs) OnAdd(obj any, _ bool)  { h.emit(obj) }
-func (h handlerFuncs) OnUpdate(_, newObj any) { h.emit(newObj) }
+func (h handlerFuncs) OnAdd(obj any, _ bool) {
+	if o, ok := obj.(client.Object); ok {
+		h.emit(Event{Object: o})
+	}
+}
+
+func (h handlerFuncs) OnUpdate(oldObj, newObj any) {
+	o, ok := newObj.(client.Object)
+	if !ok {
+		return
+	}
+	old, _ := oldObj.(client.Object)
+	h.emit(Event{Object: o, Old: old})
+}
+
 func (h handlerFuncs) OnDelete(obj any) {
 	if final, ok := obj.(kcache.DeletedFinalStateUnknown); ok {
 		obj = final.Obj
 	}
-	h.emit(obj)
+	if o, ok := obj.(client.Object); ok {
+		h.emit(Event{Object: o, Deleted: true})
+	}
 }

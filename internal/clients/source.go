@@ -18,27 +18,46 @@ package clients
 
 import (
 	"context"
+	"time"
 
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/util/workqueue"
-	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 	"sigs.k8s.io/controller-runtime/pkg/source"
 
 	"github.com/kindnode/cluster-api-provider-kubernetes/internal/kindnode"
 )
 
+// A Filter tells whether an event of an outer object concerns the managed resource that owns it, and how
+// long the reconcile it asks for may wait for more events of the object: one reconcile then sees them all.
+type Filter func(e Event, owner types.NamespacedName) (pass bool, wait time.Duration)
+
 // Source returns a controller source that enqueues the managed resource of the given kind that owns an outer
-// object, whenever the object changes in any outer cluster. Ownership is read from the owner labels the
-// engine puts on every object it builds.
-func (r *Registry) Source(kind string) source.Source {
+// object, whenever the object changes in any outer cluster and every filter passes the change, after the
+// longest wait they ask for. Ownership is read from the owner labels the engine puts on every object it
+// builds.
+func (r *Registry) Source(kind string, filters ...Filter) source.Source {
 	return source.Func(func(_ context.Context, q workqueue.TypedRateLimitingInterface[reconcile.Request]) error {
-		r.AddSink(func(obj client.Object) {
-			o, ok := kindnode.OwnerFromLabels(obj.GetLabels())
+		r.AddSink(func(e Event) {
+			o, ok := kindnode.OwnerFromLabels(e.Object.GetLabels())
 			if !ok || o.Kind != kind {
 				return
 			}
-			q.Add(reconcile.Request{NamespacedName: types.NamespacedName{Namespace: o.Namespace, Name: o.Name}})
+			nn := types.NamespacedName{Namespace: o.Namespace, Name: o.Name}
+			var wait time.Duration
+			for _, f := range filters {
+				pass, w := f(e, nn)
+				if !pass {
+					return
+				}
+				wait = max(wait, w)
+			}
+			req := reconcile.Request{NamespacedName: nn}
+			if wait > 0 {
+				q.AddAfter(req, wait)
+				return
+			}
+			q.Add(req)
 		})
 		return nil
 	})
