@@ -36,7 +36,7 @@ func ManagedOptions(mgr ctrl.Manager, o controller.Options, name string) []manag
 		// harmless second create. The default grace period would instead hold every deletion for 30 s
 		// after a create.
 		managed.WithCreationGracePeriod(0),
-		managed.WithRecorder(event.NewAPIRecorder(mgr.GetEventRecorderFor(name))), //nolint:staticcheck // crossplane-runtime's recorder still takes the legacy events API.
+		managed.WithRecorder(NewFilteringRecorder(event.NewAPIRecorder(mgr.GetEventRecorderFor(name)), o.EventFilterFunctions...)), //nolint:staticcheck // crossplane-runtime's recorder still takes the legacy events API.
 	}
 	if o.Features.Enabled(feature.EnableBetaManagementPolicies) {
 		opts = append(opts, managed.WithManagementPolicies())
