@@ -19,18 +19,32 @@ limitations under the License.
 package config
 
 import (
+	"context"
+	"time"
+
 	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/client-go/util/workqueue"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/event"
+	"sigs.k8s.io/controller-runtime/pkg/handler"
+	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	"github.com/crossplane/crossplane-runtime/v2/pkg/controller"
-	"github.com/crossplane/crossplane-runtime/v2/pkg/event"
+	xpevent "github.com/crossplane/crossplane-runtime/v2/pkg/event"
 	"github.com/crossplane/crossplane-runtime/v2/pkg/ratelimiter"
 	"github.com/crossplane/crossplane-runtime/v2/pkg/reconciler/providerconfig"
 	"github.com/crossplane/crossplane-runtime/v2/pkg/resource"
 
 	"github.com/kindnode/cluster-api-provider-kubernetes/apis/v1alpha1"
+	"github.com/kindnode/cluster-api-provider-kubernetes/internal/clients"
+	"github.com/kindnode/cluster-api-provider-kubernetes/internal/controller/reconciler"
 )
+
+// usageDebounce is how long a config waits to count its users after one of them came or went. Every managed
+// resource creates a usage when first reconciled and the garbage collector deletes it after the resource is
+// gone; counting once for all of a burst spares a config write per managed resource.
+const usageDebounce = time.Second
 
 // Setup adds the controllers of both ProviderConfig kinds. Managed resources are namespaced, so their usages
 // are ProviderConfigUsages whichever kind of config they reference.
@@ -48,14 +62,45 @@ func setup(mgr ctrl.Manager, o controller.Options, groupKind string, gvk schema.
 		Usage:     v1alpha1.ProviderConfigUsageGroupVersionKind,
 		UsageList: v1alpha1.ProviderConfigUsageListGroupVersionKind,
 	}
-	r := providerconfig.NewReconciler(mgr, of,
+	// Only writes that change the config or its user count reach the API server.
+	r := providerconfig.NewReconciler(reconciler.WithClient(mgr, clients.NewConsistentClient(mgr.GetClient())), of,
 		providerconfig.WithLogger(o.Logger.WithValues("controller", name)),
-		providerconfig.WithRecorder(event.NewAPIRecorder(mgr.GetEventRecorderFor(name)))) //nolint:staticcheck // crossplane-runtime's recorder still takes the legacy events API.
+		providerconfig.WithRecorder(xpevent.NewAPIRecorder(mgr.GetEventRecorderFor(name)))) //nolint:staticcheck // crossplane-runtime's recorder still takes the legacy events API.
 
 	return ctrl.NewControllerManagedBy(mgr).
 		Named(name).
 		WithOptions(o.ForControllerRuntime()).
 		For(pc).
-		Watches(&v1alpha1.ProviderConfigUsage{}, &resource.EnqueueRequestForProviderConfig{}).
+		Watches(&v1alpha1.ProviderConfigUsage{}, debounced{inner: &resource.EnqueueRequestForProviderConfig{Kind: gvk.Kind}, after: usageDebounce}).
 		Complete(ratelimiter.NewReconciler(name, r, o.GlobalRateLimiter))
 }
+
+// debounced enqueues what inner enqueues, after a delay: requests for the same object within it make one.
+type debounced struct {
+	inner handler.EventHandler
+	after time.Duration
+}
+
+func (d debounced) Create(ctx context.Context, e event.CreateEvent, q workqueue.TypedRateLimitingInterface[reconcile.Request]) {
+	d.inner.Create(ctx, e, delayed{q, d.after})
+}
+
+func (d debounced) Update(ctx context.Context, e event.UpdateEvent, q workqueue.TypedRateLimitingInterface[reconcile.Request]) {
+	d.inner.Update(ctx, e, delayed{q, d.after})
+}
+
+func (d debounced) Delete(ctx context.Context, e event.DeleteEvent, q workqueue.TypedRateLimitingInterface[reconcile.Request]) {
+	d.inner.Delete(ctx, e, delayed{q, d.after})
+}
+
+func (d debounced) Generic(ctx context.Context, e event.GenericEvent, q workqueue.TypedRateLimitingInterface[reconcile.Request]) {
+	d.inner.Generic(ctx, e, delayed{q, d.after})
+}
+
+// delayed turns a queue's Add into AddAfter.
+type delayed struct {
+	workqueue.TypedRateLimitingInterface[reconcile.Request]
+	after time.Duration
+}
+
+func (d delayed) Add(r reconcile.Request) { d.AddAfter(r, d.after) }

@@ -92,28 +92,33 @@ func Setup(mgr ctrl.Manager, o controller.Options, no Options) error {
 		return errors.Wrap(err, "cannot add the bootstrap runner to the manager")
 	}
 
+	expected := newExpectations()
+	kube := clients.NewConsistentClient(mgr.GetClient())
+	rmgr := reconciler.WithClient(mgr, kube)
 	opts := []managed.ReconcilerOption{
-		managed.WithTypedExternalConnector[*v1alpha1.NodePod](&connector{
-			kube:            mgr.GetClient(),
-			usage:           resource.NewProviderConfigUsageTracker(mgr.GetClient(), &apisv1alpha1.ProviderConfigUsage{}),
+		managed.WithTypedExternalConnector(reconciler.FinalizeOnCreate[*v1alpha1.NodePod](&connector{
+			kube:            kube,
+			usage:           resource.NewProviderConfigUsageTracker(kube, &apisv1alpha1.ProviderConfigUsage{}),
 			clusters:        no.Clusters,
 			boot:            boot,
 			imageRepository: no.ImageRepository,
 			executor:        no.Executor,
-		}),
+			expected:        expected,
+		}, managed.FinalizerName)),
 	}
-	opts = append(opts, reconciler.ManagedOptions(mgr, o, name)...)
+	opts = append(opts, reconciler.ManagedOptions(rmgr, o, name)...)
+	opts = append(opts, reconciler.DeterministicOptions(kube)...)
 
-	r := managed.NewReconciler(mgr, resource.ManagedKind(v1alpha1.NodePodGroupVersionKind), opts...)
+	r := managed.NewReconciler(rmgr, resource.ManagedKind(v1alpha1.NodePodGroupVersionKind), opts...)
 
 	return ctrl.NewControllerManagedBy(mgr).
 		Named(name).
 		WithOptions(o.ForControllerRuntime()).
-		WithEventFilter(resource.DesiredStateChanged()).
+		WithEventFilter(reconciler.DesiredStateChanged()).
 		For(&v1alpha1.NodePod{}).
-		WatchesRawSource(no.Clusters.Source(v1alpha1.NodePodKind)).
+		WatchesRawSource(no.Clusters.Source(v1alpha1.NodePodKind, podEvents(mgr.GetCache()))).
 		WatchesRawSource(source.Channel(done, &handler.TypedEnqueueRequestForObject[*v1alpha1.NodePod]{})).
-		Complete(ratelimiter.NewReconciler(name, r, o.GlobalRateLimiter))
+		Complete(ratelimiter.NewReconciler(name, awaitEvents{inner: r, expected: expected}, o.GlobalRateLimiter))
 }
 
 type connector struct {
@@ -123,6 +128,7 @@ type connector struct {
 	boot            *bootstrapper
 	imageRepository string
 	executor        func(cfg *rest.Config, namespace, pod, container string) bootstrap.Executor
+	expected        *expectations
 }
 
 func (c *connector) Connect(ctx context.Context, cr *v1alpha1.NodePod) (managed.TypedExternalClient[*v1alpha1.NodePod], error) {
@@ -133,7 +139,7 @@ func (c *connector) Connect(ctx context.Context, cr *v1alpha1.NodePod) (managed.
 	case outer == nil:
 		return clients.Nothing[*v1alpha1.NodePod]{}, nil
 	}
-	return &external{kube: c.kube, outer: outer, boot: c.boot, imageRepository: c.imageRepository, executor: c.executor}, nil
+	return &external{kube: c.kube, outer: outer, boot: c.boot, imageRepository: c.imageRepository, executor: c.executor, expected: c.expected}, nil
 }
 
 type external struct {
@@ -142,6 +148,11 @@ type external struct {
 	boot            *bootstrapper
 	imageRepository string
 	executor        func(cfg *rest.Config, namespace, pod, container string) bootstrap.Executor
+
+	// expected learns of the Pods this client created or deleted.
+	expected *expectations
+	// terminating is set when Observe found the Pod being deleted already.
+	terminating bool
 }
 
 // node is what the engine needs to build the NodePod's outer objects.
@@ -181,15 +192,17 @@ func (e *external) Observe(ctx context.Context, cr *v1alpha1.NodePod) (managed.E
 		return managed.ExternalObservation{}, errors.Errorf(errForeignPod, pod.Namespace, pod.Name)
 	}
 
+	e.terminating = pod.GetDeletionTimestamp() != nil
+	if meta.WasDeleted(cr) {
+		// The Pod is going; report it until it is gone so the finalizer outlives it. How it goes is not
+		// worth a status write per step: the NodePod goes with it.
+		return managed.ExternalObservation{ResourceExists: true, ResourceUpToDate: true}, nil
+	}
+
 	obs := kindnode.ObservePod(pod)
 	prev := cr.Status.AtProvider
 	obs.Bootstrapped = prev.Bootstrapped && prev.PodUID == obs.PodUID
 	cr.Status.AtProvider = obs
-
-	if meta.WasDeleted(cr) {
-		// The Pod is going; report it until it is gone so the finalizer outlives it.
-		return managed.ExternalObservation{ResourceExists: true, ResourceUpToDate: true}, nil
-	}
 
 	desired, err := e.desired(cr)
 	if err != nil {
@@ -268,6 +281,7 @@ func (e *external) Create(ctx context.Context, cr *v1alpha1.NodePod) (managed.Ex
 	if err := e.outer.Client.Create(ctx, pod); resource.Ignore(kerrors.IsAlreadyExists, err) != nil {
 		return managed.ExternalCreation{}, errors.Wrap(err, errCreatePod)
 	}
+	e.expect(cr)
 	return managed.ExternalCreation{}, nil
 }
 
@@ -301,11 +315,16 @@ func (e *external) Delete(ctx context.Context, cr *v1alpha1.NodePod) (managed.Ex
 	cr.Status.SetConditions(xpv2.Deleting())
 	n := e.node(cr)
 	pod := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Namespace: n.Namespace, Name: n.Name}}
-	if err := e.outer.Client.Delete(ctx, pod); resource.Ignore(kerrors.IsNotFound, err) != nil {
-		return managed.ExternalDelete{}, errors.Wrap(err, errDeletePod)
+	// The managed reconciler asks again until the Pod is gone; asking the outer cluster again would not
+	// make it go sooner.
+	if !e.terminating {
+		if err := e.outer.Client.Delete(ctx, pod); resource.Ignore(kerrors.IsNotFound, err) != nil {
+			return managed.ExternalDelete{}, errors.Wrap(err, errDeletePod)
+		}
 	}
 	p := cr.Spec.ForProvider.Persistence
 	if p == nil || p.ReclaimPolicy == v1alpha1.ReclaimPolicyRetain {
+		e.expect(cr)
 		return managed.ExternalDelete{}, nil
 	}
 	// Claims in use by the terminating Pod are held back by the outer cluster until the Pod is gone.
@@ -314,7 +333,15 @@ func (e *external) Delete(ctx context.Context, cr *v1alpha1.NodePod) (managed.Ex
 			return managed.ExternalDelete{}, errors.Wrap(err, errDeletePVC)
 		}
 	}
+	e.expect(cr)
 	return managed.ExternalDelete{}, nil
 }
 
 func (e *external) Disconnect(context.Context) error { return nil }
+
+// expect notes that the Pod of cr will tell of its creation or deletion by a watch event.
+func (e *external) expect(cr *v1alpha1.NodePod) {
+	if e.expected != nil {
+		e.expected.expect(types.NamespacedName{Namespace: cr.GetNamespace(), Name: cr.GetName()})
+	}
+}
