@@ -29,6 +29,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
+	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/leaderelection/resourcelock"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
@@ -48,6 +49,7 @@ import (
 	"github.com/kindnode/cluster-api-provider-kubernetes/internal/clients"
 	kncontroller "github.com/kindnode/cluster-api-provider-kubernetes/internal/controller"
 	"github.com/kindnode/cluster-api-provider-kubernetes/internal/controller/nodepod"
+	"github.com/kindnode/cluster-api-provider-kubernetes/internal/controller/reconciler"
 	"github.com/kindnode/cluster-api-provider-kubernetes/internal/kindnode"
 )
 
@@ -65,11 +67,15 @@ func run() error {
 		leaderElection   = fs.Bool("leader-election", false, "Use leader election, so that only one replica reconciles.")
 		syncInterval     = fs.Duration("sync", time.Hour, "How often every watched object is re-read from the API server.")
 		pollInterval     = fs.Duration("poll", time.Minute, "How often each managed resource is checked for drift; outer Pod and Service changes are seen at once regardless.")
-		maxReconcileRate = fs.Int("max-reconcile-rate", 100, "The most reconciles per second, over all managed resources.")
-		concurrency      = fs.Int("max-concurrent-reconciles", 10, "How many managed resources of one kind are reconciled at once.")
+		maxReconcileRate = fs.Int("max-reconcile-rate", 500, "The most reconciles per second, over all managed resources; ten times as many may come in a burst.")
+		concurrency      = fs.Int("max-concurrent-reconciles", 50, "How many managed resources of one kind are reconciled at once. A reconcile mostly waits for the API server.")
+		qps              = fs.Float32("kube-api-qps", 500, "The most API requests per second to each cluster, the provider's own and each outer cluster.")
+		burst            = fs.Int("kube-api-burst", 1000, "How many API requests may go out at once above --kube-api-qps.")
 		managementPols   = fs.Bool("enable-management-policies", true, "Honour spec.managementPolicies.")
+		createDelete     = fs.Bool("record-create-delete-events", false, "Record a Normal event each time a managed resource's outer object is created or deleted; its Ready condition says the same.")
 		metricsAddr      = fs.String("metrics-bind-address", ":8080", "Where the metrics endpoint listens; 0 turns it off.")
 		probeAddr        = fs.String("health-probe-bind-address", ":8081", "Where the health and readiness probes listen; 0 turns them off.")
+		pprofAddr        = fs.String("pprof-bind-address", "0", "Where Go's pprof endpoints (/debug/pprof/) listen; 0 turns them off.")
 		imageRepository  = fs.String("node-image-repository", kindnode.DefaultImageRepository, "Repository of the kind node images chosen by forProvider.kubernetesVersion.")
 		watchFilter      = fs.String("watch-filter", "", "Only reconcile Cluster API objects with the label cluster.x-k8s.io/watch-filter set to this value.")
 		namespace        = fs.String("namespace", "", "Only watch objects in this namespace (default: all namespaces).")
@@ -94,11 +100,15 @@ func run() error {
 	}
 
 	lease, renew := 60*time.Second, 50*time.Second
-	mgr, err := ctrl.NewManager(ratelimiter.LimitRESTConfig(cfg, *maxReconcileRate), ctrl.Options{
+	// Outer clusters connected with the provider's own identity inherit these limits.
+	cfg = rest.CopyConfig(cfg)
+	cfg.QPS, cfg.Burst = *qps, *burst
+	mgr, err := ctrl.NewManager(cfg, ctrl.Options{
 		Scheme:                     s,
 		Cache:                      cacheOptions(*syncInterval, *namespace),
 		Metrics:                    metricsserver.Options{BindAddress: *metricsAddr},
 		HealthProbeBindAddress:     *probeAddr,
+		PprofBindAddress:           *pprofAddr,
 		LeaderElection:             *leaderElection,
 		LeaderElectionID:           "crossplane-leader-election-provider-kindnode",
 		LeaderElectionResourceLock: resourcelock.LeasesResourceLock,
@@ -127,6 +137,9 @@ func run() error {
 		Gate:                    new(gate.Gate[schema.GroupVersionKind]),
 		MetricOptions:           &controller.MetricOptions{MRMetrics: mrMetrics},
 	}
+	if !*createDelete {
+		o.EventFilterFunctions = append(o.EventFilterFunctions, reconciler.SkipCreatedDeleted)
+	}
 	if *managementPols {
 		o.Features.Enable(feature.EnableBetaManagementPolicies)
 	}
@@ -144,7 +157,8 @@ func run() error {
 }
 
 func cacheOptions(sync time.Duration, namespace string) cache.Options {
-	o := cache.Options{SyncPeriod: &sync}
+	// Managed fields are a good part of every object and nothing the provider reads.
+	o := cache.Options{SyncPeriod: &sync, DefaultTransform: cache.TransformStripManagedFields()}
 	if namespace != "" {
 		o.DefaultNamespaces = map[string]cache.Config{namespace: {}}
 	}

@@ -45,6 +45,10 @@ type Config struct {
 	WorkDir string
 	// Log receives progress; io.Discard when nil.
 	Log io.Writer
+	// Profile collects CPU profiles of the provider and of the outer kube-apiserver over the NodePod phases
+	// into WorkDir, as consecutive provider-NNN.pprof and kube-apiserver-NNN.pprof files that `go tool pprof`
+	// reads together.
+	Profile bool
 }
 
 // Result is what one run measured.
@@ -63,6 +67,9 @@ type Result struct {
 	NodePodsReady, NodePodsDeleted int
 	// ProviderCPU is the provider's user and system CPU time over the NodePod phases.
 	ProviderCPU time.Duration
+	// FloorServerCPU and NodePodServerCPU are the CPU time the outer cluster's kube-apiserver and etcd used
+	// over the floor's phases and over the NodePods'; zero when the harness could not find them.
+	FloorServerCPU, NodePodServerCPU time.Duration
 	// ProviderPeakRSS is the provider's peak resident set size over its whole life, in bytes.
 	ProviderPeakRSS int64
 	// APIRequests is how many requests the provider's clients sent over the NodePod phases, by HTTP method.
@@ -132,13 +139,17 @@ func run(ctx context.Context, cfg Config, work string, logf func(string, ...any)
 	if err != nil {
 		return nil, err
 	}
-	p, err := startProvider(ctx, provider, kubeconfig, work, cfg.ProviderArgs)
+	p, err := startProvider(ctx, provider, kubeconfig, work, cfg.Profile, cfg.ProviderArgs)
 	if err != nil {
 		return nil, err
 	}
 	defer p.stop()
 
-	ph := &phases{oc: oc, cfg: cfg, logf: logf}
+	srv, err := findServers(oc.cfg.Host)
+	if err != nil {
+		logf("not measuring the API server's CPU time: %v", err)
+	}
+	ph := &phases{oc: oc, cfg: cfg, work: work, logf: logf, servers: srv}
 	res := &Result{Nodes: cfg.Nodes}
 	if err := ph.floor(ctx, res); err != nil {
 		return nil, err

@@ -19,6 +19,8 @@ package bench
 import (
 	"context"
 	"fmt"
+	"os"
+	"path/filepath"
 	"slices"
 	"sync"
 	"time"
@@ -40,9 +42,24 @@ const settle = time.Second
 
 // phases runs the floor and the NodePods against one outer cluster.
 type phases struct {
-	oc   *outerCluster
-	cfg  Config
-	logf func(string, ...any)
+	oc      *outerCluster
+	cfg     Config
+	work    string
+	logf    func(string, ...any)
+	servers *servers // nil when not found
+}
+
+// serverCPU is the CPU time the outer cluster's servers used so far; zero when they were not found.
+func (ph *phases) serverCPU() time.Duration {
+	if ph.servers == nil {
+		return 0
+	}
+	d, err := ph.servers.cpu()
+	if err != nil {
+		ph.logf("cannot read the API server's CPU time: %v", err)
+		return 0
+	}
+	return d
 }
 
 // floor creates cfg.Nodes Pods like the provider's node Pods, waits for all to be Ready, deletes them and waits
@@ -59,6 +76,7 @@ func (ph *phases) floor(ctx context.Context, res *Result) error {
 	}
 	keys := keysOf("Pod", floorNamespace, names)
 
+	srv0 := ph.serverCPU()
 	ph.logf("floor: creating %d Pods", len(pods))
 	create, err := ph.timed(ctx, becameReady, keys, func(i int) error { return ph.oc.kube.Create(ctx, pods[i]) })
 	if err != nil {
@@ -72,6 +90,7 @@ func (ph *phases) floor(ctx context.Context, res *Result) error {
 		return fmt.Errorf("floor: %w", err)
 	}
 	res.FloorDelete = del
+	res.FloorServerCPU = ph.serverCPU() - srv0
 	return nil
 }
 
@@ -86,6 +105,16 @@ func (ph *phases) nodePods(ctx context.Context, res *Result, p *provider) error 
 	req0, err := p.requests(ctx)
 	if err != nil {
 		return err
+	}
+	srv0 := ph.serverCPU()
+
+	if ph.cfg.Profile {
+		defer providerProfiler(p).collect(ctx, ph.work, "provider", ph.logf)()
+		sp, err := serverProfiler(ph.oc.cfg)
+		if err != nil {
+			return err
+		}
+		defer sp.collect(ctx, ph.work, "kube-apiserver", ph.logf)()
 	}
 
 	nps := make([]*v1alpha1.NodePod, len(names))
@@ -123,9 +152,14 @@ func (ph *phases) nodePods(ctx context.Context, res *Result, p *provider) error 
 		return err
 	}
 	res.ProviderCPU = cpu1 - cpu0
+	res.NodePodServerCPU = ph.serverCPU() - srv0
 	res.APIRequests = map[string]float64{}
 	for m, v := range req1 {
 		res.APIRequests[m] = v - req0[m]
+	}
+	// Kept for a closer look: reconciles, work queue and client metrics by controller.
+	if b, err := p.metrics(ctx); err == nil {
+		_ = os.WriteFile(filepath.Join(ph.work, "provider-metrics.txt"), b, 0o600)
 	}
 	return nil
 }

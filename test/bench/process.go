@@ -101,7 +101,12 @@ func (p *process) tail() string {
 
 // cpu is the user and system CPU time the process used so far.
 func (p *process) cpu() (time.Duration, error) {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", p.cmd.Process.Pid))
+	return cpuOf(p.cmd.Process.Pid)
+}
+
+// cpuOf is the user and system CPU time process pid used so far.
+func cpuOf(pid int) (time.Duration, error) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
 	if err != nil {
 		return 0, err
 	}

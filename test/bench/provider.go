@@ -18,6 +18,7 @@ package bench
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -39,6 +40,8 @@ const requestsMetric = "rest_client_requests_total"
 type provider struct {
 	*process
 	metricsURL string
+	// pprofURL is where the provider serves pprof; empty when it does not.
+	pprofURL string
 }
 
 // buildProvider builds ./cmd/provider into dir.
@@ -52,9 +55,10 @@ func buildProvider(ctx context.Context, dir string) (string, error) {
 	return out, nil
 }
 
-// startProvider runs the provider with metrics and probes on free loopback ports and waits until it is ready.
-// A poll interval of an hour leaves the outer Pod watch as the only thing that can make a NodePod Ready.
-func startProvider(ctx context.Context, bin, kubeconfig, dir string, extra []string) (*provider, error) {
+// startProvider runs the provider with metrics and probes, and with pprof when profile is set, on free loopback
+// ports and waits until it is ready. A poll interval of an hour leaves the outer Pod watch as the only thing
+// that can make a NodePod Ready.
+func startProvider(ctx context.Context, bin, kubeconfig, dir string, profile bool, extra []string) (*provider, error) {
 	metrics, err := freePort()
 	if err != nil {
 		return nil, err
@@ -63,17 +67,27 @@ func startProvider(ctx context.Context, bin, kubeconfig, dir string, extra []str
 	if err != nil {
 		return nil, err
 	}
-	args := append([]string{
+	args := []string{
 		"--kubeconfig=" + kubeconfig,
 		"--poll=1h",
 		fmt.Sprintf("--metrics-bind-address=127.0.0.1:%d", metrics),
 		fmt.Sprintf("--health-probe-bind-address=127.0.0.1:%d", probes),
-	}, extra...)
+	}
+	pprofURL := ""
+	if profile {
+		port, err := freePort()
+		if err != nil {
+			return nil, err
+		}
+		args = append(args, fmt.Sprintf("--pprof-bind-address=127.0.0.1:%d", port))
+		pprofURL = fmt.Sprintf("http://127.0.0.1:%d/debug/pprof", port)
+	}
+	args = append(args, extra...)
 	proc, err := startProcess("provider", filepath.Join(dir, "provider.log"), bin, args...)
 	if err != nil {
 		return nil, err
 	}
-	p := &provider{process: proc, metricsURL: fmt.Sprintf("http://127.0.0.1:%d/metrics", metrics)}
+	p := &provider{process: proc, metricsURL: fmt.Sprintf("http://127.0.0.1:%d/metrics", metrics), pprofURL: pprofURL}
 	readyz := fmt.Sprintf("http://127.0.0.1:%d/readyz", probes)
 	deadline := time.Now().Add(time.Minute)
 	for {
@@ -111,6 +125,15 @@ func ok(ctx context.Context, url string) bool {
 
 // requests scrapes how many API requests the provider sent so far, by HTTP method.
 func (p *provider) requests(ctx context.Context) (map[string]float64, error) {
+	b, err := p.metrics(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return parseRequests(bytes.NewReader(b))
+}
+
+// metrics scrapes the provider's metrics, in the Prometheus text format.
+func (p *provider) metrics(ctx context.Context) ([]byte, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, p.metricsURL, nil)
 	if err != nil {
 		return nil, err
@@ -120,7 +143,11 @@ func (p *provider) requests(ctx context.Context) (map[string]float64, error) {
 		return nil, fmt.Errorf("cannot scrape the provider's metrics: %w", err)
 	}
 	defer func() { _ = resp.Body.Close() }()
-	return parseRequests(resp.Body)
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return nil, fmt.Errorf("cannot scrape the provider's metrics: %w", err)
+	}
+	return b, nil
 }
 
 // parseRequests sums requestsMetric by its method label from the Prometheus text format.

@@ -38,6 +38,8 @@ const (
 	MetricLatencyP90      = "latency_p90"
 	MetricLatencyP99      = "latency_p99"
 	MetricProviderCPU     = "provider_cpu"
+	MetricFloorServerCPU  = "floor_server_cpu"
+	MetricServerCPU       = "nodepod_server_cpu"
 	MetricProviderPeakRSS = "provider_peak_rss"
 	MetricRequestsPerNode = "api_requests_per_nodepod"
 )
@@ -85,6 +87,8 @@ func (r *Result) Rows() []Row {
 		{MetricLatencyP90, "Pod Ready -> NodePod Ready, p90", quantile(r.Latencies, 0.90).Seconds(), "s"},
 		{MetricLatencyP99, "Pod Ready -> NodePod Ready, p99", quantile(r.Latencies, 0.99).Seconds(), "s"},
 		{MetricProviderCPU, "provider CPU, NodePod create + delete", r.ProviderCPU.Seconds(), "s"},
+		{MetricFloorServerCPU, "kube-apiserver + etcd CPU, floor create + delete", r.FloorServerCPU.Seconds(), "s"},
+		{MetricServerCPU, "kube-apiserver + etcd CPU, NodePod create + delete", r.NodePodServerCPU.Seconds(), "s"},
 		{MetricProviderPeakRSS, "provider peak RSS (VmHWM)", float64(r.ProviderPeakRSS) / (1 << 20), "MiB"},
 		{MetricRequestsPerNode, "provider API requests per NodePod", requests / n, "req"},
 	}

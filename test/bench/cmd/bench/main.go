@@ -40,6 +40,7 @@ func main() {
 		parallelism  = flag.Int("parallelism", 16, "Creates or deletes in flight at once, in every phase.")
 		timeout      = flag.Duration("phase-timeout", 10*time.Minute, "The longest a create or delete phase may take.")
 		workDir      = flag.String("workdir", "", "Where kubeconfigs and logs go; a temporary directory, removed after success, when empty.")
+		profile      = flag.Bool("profile", false, "Collect CPU profiles of the provider and the outer kube-apiserver over the NodePod phases into --workdir (needs --workdir).")
 		providerArgs []string
 	)
 	flag.Func("provider-arg", "An extra flag for the provider, e.g. --provider-arg=--max-reconcile-rate=200; repeatable.", func(s string) error {
@@ -47,6 +48,10 @@ func main() {
 		return nil
 	})
 	flag.Parse()
+	if *profile && *workDir == "" {
+		fmt.Fprintln(os.Stderr, "bench: --profile needs --workdir, where the profiles go")
+		os.Exit(2)
+	}
 
 	ctx, cancel := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer cancel()
@@ -57,6 +62,7 @@ func main() {
 		PhaseTimeout: *timeout,
 		WorkDir:      *workDir,
 		Log:          os.Stderr,
+		Profile:      *profile,
 	}); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
