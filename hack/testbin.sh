@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# testbin.sh builds the binaries controller-runtime's envtest needs (kube-apiserver, etcd, kubectl) from the
-# Go module proxy, because no release download site is reachable from our machines. The result lives in a
+# testbin.sh builds the binaries controller-runtime's envtest needs (kube-apiserver, etcd, kubectl), and the
+# kube-controller-manager test/crossplane runs for its garbage collector, from the Go module proxy, because no release download site is reachable from our machines. The result lives in a
 # cache outside the repository, keyed by version, and is reused on every later call.
 #
 # Usage: hack/testbin.sh [--print-dir]
@@ -16,7 +16,7 @@ log() { printf 'testbin: %s\n' "$*" >&2; }
 
 have_all() {
   local b
-  for b in kube-apiserver etcd kubectl; do
+  for b in kube-apiserver etcd kubectl kube-controller-manager; do
     [[ -x "${DEST}/${b}" ]] || return 1
   done
 }
@@ -32,7 +32,7 @@ trap 'chmod -R u+w "${work}" 2>/dev/null; rm -rf "${work}"' EXIT
 
 # Kubernetes: built by hack/k8s-build.sh, which also builds the node image's binaries.
 build_kubernetes() {
-  K8S_VERSION="${K8S_VERSION}" bash "$(dirname "${BASH_SOURCE[0]}")/k8s-build.sh" "${DEST}" kube-apiserver kubectl
+  K8S_VERSION="${K8S_VERSION}" bash "$(dirname "${BASH_SOURCE[0]}")/k8s-build.sh" "${DEST}" kube-apiserver kubectl kube-controller-manager
 }
 
 # etcd: the server module's main package is its root; build it from a throwaway module that requires it, so

@@ -116,7 +116,7 @@ bash "${here}/../capi-build.sh" "${BIN}/cluster-api-${CAPI_VERSION}" \
 k8s="${BIN}/k8s-${K8S_VERSION}"
 mkdir -p "${k8s}"
 testbin="${CAPK_CACHE_DIR}/testbin"
-for b in kube-apiserver kubectl; do
+for b in kube-apiserver kubectl kube-controller-manager; do
   if [[ ! -x "${k8s}/${b}" ]]; then
     for t in "${testbin}/k8s-${K8S_VERSION}"-etcd-*/"${b}"; do
       [[ -x "${t}" ]] && cp "${t}" "${k8s}/${b}" && break
