@@ -131,6 +131,17 @@ func TestBuildPod(t *testing.T) {
 		TimeoutSeconds: 3, PeriodSeconds: 5, FailureThreshold: 3,
 	}
 
+	// With etcd on a claim, the node's identity lives on it too (PersistentIdentity).
+	persistentControlPlaneContainer := controlPlaneContainer
+	persistentControlPlaneContainer.VolumeMounts = []corev1.VolumeMount{
+		varMount, containerdMount,
+		{Name: "etcd", MountPath: "/var/lib/etcd", SubPath: "etcd"},
+		{Name: "etcd", MountPath: "/etc/kubernetes", SubPath: "kubernetes"},
+		{Name: "etcd", MountPath: "/var/lib/kubelet", SubPath: "kubelet"},
+		{Name: "etcd", MountPath: "/var/lib/kindnode", SubPath: "kindnode"},
+		runMount, tmpMount, libModulesMount,
+	}
+
 	tunedContainer := nodeContainerFor("registry.example/node:dev", varMount, containerdMount, runMount, tmpMount, libModulesMount)
 	tunedContainer.ImagePullPolicy = corev1.PullAlways
 	tunedContainer.Resources = corev1.ResourceRequirements{
@@ -162,7 +173,7 @@ func TestBuildPod(t *testing.T) {
 			)),
 		},
 		"ControlPlanePersistence": {
-			reason: "A control-plane node with persistence should mount its claims, expose the API server port and probe /readyz.",
+			reason: "A control-plane node with persistence should mount its claims, with its identity next to etcd's data, expose the API server port and probe /readyz.",
 			node: Node{
 				Name: "cp-0", Namespace: "outer", Owner: testOwner,
 				Params: v1alpha1.NodePodParameters{
@@ -173,7 +184,7 @@ func TestBuildPod(t *testing.T) {
 					},
 				},
 			},
-			want: podFor("cp-0", controlPlaneLabels(), nil, podSpecFor(controlPlaneContainer,
+			want: podFor("cp-0", controlPlaneLabels(), nil, podSpecFor(persistentControlPlaneContainer,
 				emptyDirVolume("var"), claimVolume("containerd", "cp-0-containerd"), claimVolume("etcd", "cp-0-etcd"),
 				memoryVolume("run"), memoryVolume("tmp"), libModulesVolume,
 			)),

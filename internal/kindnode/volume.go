@@ -55,17 +55,26 @@ func nodeVolumes(pod string, p v1alpha1.NodePodParameters) ([]corev1.Volume, []c
 	if p.Persistence != nil {
 		persist = *p.Persistence
 	}
+	// A volume mounted more than once has one entry per mount; only its first defines the volume.
 	type volume struct {
-		name, mountPath string
-		readOnly        bool
-		source          corev1.VolumeSource
+		name, mountPath, subPath string
+		readOnly                 bool
+		source                   corev1.VolumeSource
 	}
 	vs := []volume{
 		{name: VolumeVar, mountPath: "/var", source: emptyDir()},
 		{name: VolumeContainerd, mountPath: "/var/lib/containerd", source: stateSource(pod, VolumeContainerd, persist.Containerd)},
 	}
 	if p.Role == v1alpha1.NodeRoleControlPlane {
-		vs = append(vs, volume{name: VolumeEtcd, mountPath: "/var/lib/etcd", source: stateSource(pod, VolumeEtcd, persist.Etcd)})
+		etcd := volume{name: VolumeEtcd, mountPath: "/var/lib/etcd", source: stateSource(pod, VolumeEtcd, persist.Etcd)}
+		if !PersistentIdentity(p) {
+			vs = append(vs, etcd)
+		} else {
+			// What makes the node the same node when its Pod is recreated lives next to its etcd data.
+			for _, m := range identityMounts {
+				vs = append(vs, volume{name: VolumeEtcd, mountPath: m.mountPath, subPath: m.subPath, source: etcd.source})
+			}
+		}
 	}
 	vs = append(vs,
 		volume{name: VolumeRun, mountPath: "/run", source: memory()},
@@ -77,7 +86,11 @@ func nodeVolumes(pod string, p v1alpha1.NodePodParameters) ([]corev1.Volume, []c
 
 	names := map[string]bool{}
 	paths := map[string]string{}
+	var volumes []corev1.Volume
 	for _, v := range vs {
+		if !names[v.name] {
+			volumes = append(volumes, corev1.Volume{Name: v.name, VolumeSource: v.source})
+		}
 		names[v.name] = true
 		paths[v.mountPath] = v.name
 	}
@@ -92,15 +105,24 @@ func nodeVolumes(pod string, p v1alpha1.NodePodParameters) ([]corev1.Volume, []c
 		names[e.Name] = true
 		paths[mp] = e.Name
 		vs = append(vs, volume{name: e.Name, mountPath: e.MountPath, readOnly: e.ReadOnly, source: e.VolumeSource})
+		volumes = append(volumes, corev1.Volume{Name: e.Name, VolumeSource: e.VolumeSource})
 	}
 
-	volumes := make([]corev1.Volume, len(vs))
 	mounts := make([]corev1.VolumeMount, len(vs))
 	for i, v := range vs {
-		volumes[i] = corev1.Volume{Name: v.name, VolumeSource: v.source}
-		mounts[i] = corev1.VolumeMount{Name: v.name, MountPath: v.mountPath, ReadOnly: v.readOnly}
+		mounts[i] = corev1.VolumeMount{Name: v.name, MountPath: v.mountPath, SubPath: v.subPath, ReadOnly: v.readOnly}
 	}
 	return volumes, mounts, nil
+}
+
+// identityMounts put a control-plane node's identity on its etcd claim (PersistentIdentity): etcd's data,
+// kubeadm's configuration, certificates and static Pod manifests, the kubelet's configuration and
+// certificates, and the record that its bootstrap ran (bootstrap.SentinelPath), each in a directory of its own.
+var identityMounts = []struct{ mountPath, subPath string }{
+	{"/var/lib/etcd", "etcd"},
+	{"/etc/kubernetes", "kubernetes"},
+	{"/var/lib/kubelet", "kubelet"},
+	{"/var/lib/kindnode", "kindnode"},
 }
 
 // stateSource is the claim named for the node and volume when the state is to persist, else an emptyDir.

@@ -93,7 +93,10 @@ type VolumeClaim struct {
 
 // Persistence keeps a node's state on PersistentVolumeClaims so that a recreated Pod comes back with it.
 type Persistence struct {
-	// Etcd backs /var/lib/etcd; control-plane nodes only.
+	// Etcd backs /var/lib/etcd; control-plane nodes only. With it the node keeps its identity when its Pod
+	// is recreated: /etc/kubernetes, /var/lib/kubelet and the record of its bootstrap live on the same claim,
+	// and the node gets an address Service (named after its Pod) whose ClusterIP bootstrap data reads as
+	// {{ ds.meta_data.local_ipv4 }} and should advertise, since a recreated Pod has a new IP.
 	// +optional
 	Etcd *VolumeClaim `json:"etcd,omitempty"`
 

@@ -45,6 +45,7 @@ import (
 	kindnodev1alpha1 "github.com/kindnode/cluster-api-provider-kubernetes/apis/kindnode/v1alpha1"
 	apisv1alpha1 "github.com/kindnode/cluster-api-provider-kubernetes/apis/v1alpha1"
 	"github.com/kindnode/cluster-api-provider-kubernetes/internal/controller/kubernetescluster"
+	"github.com/kindnode/cluster-api-provider-kubernetes/internal/kindnode"
 )
 
 // Conditions of a KubernetesMachine.
@@ -219,8 +220,12 @@ func forProvider(cluster *clusterv1.Cluster, machine *clusterv1.Machine, km *inf
 	// A lost node Pod is a failed Machine: Cluster API replaces it (MachineHealthCheck, then the MachineSet or
 	// KubeadmControlPlane, which also takes its etcd member out). A new Pod that ran the same bootstrap data
 	// would, for a control plane, join etcd a second time under the same name; and its join token may have
-	// expired. Persistence keeps the volumes for whoever adopts them, not the node's identity.
+	// expired. A control-plane node whose etcd persists keeps its identity and address instead, so its Pod
+	// comes back as the same node and etcd member.
 	p.PodLossPolicy = kindnodev1alpha1.PodLossPolicyReport
+	if kindnode.PersistentIdentity(p) {
+		p.PodLossPolicy = kindnodev1alpha1.PodLossPolicyRecreate
+	}
 	return p
 }
 

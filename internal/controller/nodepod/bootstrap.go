@@ -176,9 +176,14 @@ func (e *external) observeBootstrap(ctx context.Context, cr *v1alpha1.NodePod, p
 			fmt.Sprintf("bootstrap data Secret %s/%s has no key %q", s.Namespace, s.Name, key)))
 		return
 	}
+	addr, err := e.localAddress(ctx, e.node(cr), pod)
+	if err != nil {
+		cr.Status.SetConditions(bootstrapped(corev1.ConditionFalse, v1alpha1.ReasonWaitingForPod, err.Error()))
+		return
+	}
 	cmds, err := bootstrap.Parse(bootstrap.Format(s.Data[formatKey]), data, bootstrap.Options{
 		KubeadmIgnorePreflightErrors: true,
-		MetaData:                     metaData(pod),
+		MetaData:                     metaData(pod, addr),
 	})
 	if err != nil {
 		cr.Status.SetConditions(bootstrapped(corev1.ConditionFalse, v1alpha1.ReasonInvalidBootstrapData, err.Error()))
@@ -190,9 +195,11 @@ func (e *external) observeBootstrap(ctx context.Context, cr *v1alpha1.NodePod, p
 }
 
 // metaData is the instance metadata bootstrap templates may read, as {{ ds.meta_data.<key> }}: enough for
-// Cluster API templates to name the node and hand the kubelet its provider ID.
-func metaData(pod *corev1.Pod) map[string]string {
+// Cluster API templates to name the node, hand the kubelet its provider ID and advertise the node's address
+// (local_ipv4, as cloud-init names it).
+func metaData(pod *corev1.Pod, localAddress string) map[string]string {
 	return map[string]string{
+		"local_ipv4":     localAddress,
 		"hostname":       pod.Name,
 		"local_hostname": pod.Name,
 		"instance_id":    string(pod.UID),

@@ -272,6 +272,9 @@ func (e *external) Create(ctx context.Context, cr *v1alpha1.NodePod) (managed.Ex
 	if err != nil {
 		return managed.ExternalCreation{}, err
 	}
+	if err := e.ensureAddress(ctx, e.node(cr)); err != nil {
+		return managed.ExternalCreation{}, err
+	}
 	for _, pvc := range kindnode.BuildPVCs(e.node(cr)) {
 		if err := e.outer.Client.Create(ctx, pvc); resource.Ignore(kerrors.IsAlreadyExists, err) != nil {
 			return managed.ExternalCreation{}, errors.Wrap(err, errCreatePVC)
@@ -321,6 +324,10 @@ func (e *external) Delete(ctx context.Context, cr *v1alpha1.NodePod) (managed.Ex
 		if err := e.outer.Client.Delete(ctx, pod); resource.Ignore(kerrors.IsNotFound, err) != nil {
 			return managed.ExternalDelete{}, errors.Wrap(err, errDeletePod)
 		}
+	}
+	// The address goes with the NodePod, whatever the reclaim policy: a ClusterIP cannot be kept for later.
+	if err := e.deleteAddress(ctx, n); err != nil {
+		return managed.ExternalDelete{}, err
 	}
 	p := cr.Spec.ForProvider.Persistence
 	if p == nil || p.ReclaimPolicy == v1alpha1.ReclaimPolicyRetain {

@@ -184,20 +184,41 @@ func controlPlane(c Cluster, template string) *controlplanev1.KubeadmControlPlan
 				InfrastructureRef: clusterv1.ContractVersionedObjectReference{APIGroup: groupInfrastructure, Kind: "KubernetesMachineTemplate", Name: template},
 			}},
 			KubeadmConfigSpec: bootstrapv1.KubeadmConfigSpec{
-				ClusterConfiguration: bootstrapv1.ClusterConfiguration{APIServer: bootstrapv1.APIServer{CertSANs: []string{"localhost", "127.0.0.1"}}},
+				ClusterConfiguration: bootstrapv1.ClusterConfiguration{
+					APIServer: bootstrapv1.APIServer{CertSANs: []string{"localhost", "127.0.0.1"}},
+					// Peers may reach etcd through the node's address Service, whose ClusterIP is not the Pod's.
+					Etcd: bootstrapv1.Etcd{Local: bootstrapv1.LocalEtcd{ExtraArgs: []bootstrapv1.Arg{
+						{Name: "listen-client-urls", Value: ptr.To("https://0.0.0.0:2379")},
+						{Name: "listen-peer-urls", Value: ptr.To("https://0.0.0.0:2380")},
+					}}},
+				},
 				Files: []bootstrapv1.File{{
 					Path: "/run/kubeadm/kube-proxy-configuration.yaml", Owner: "root:root", Permissions: "0644", Content: kubeProxyConfiguration,
 				}},
 				// Only the first control-plane machine runs kubeadm init with /run/kubeadm/kubeadm.yaml.
-				PreKubeadmCommands: []string{"if [ -f /run/kubeadm/kubeadm.yaml ]; then cat /run/kubeadm/kube-proxy-configuration.yaml >> /run/kubeadm/kubeadm.yaml; fi"},
+				PreKubeadmCommands: []string{
+					"if [ -f /run/kubeadm/kubeadm.yaml ]; then cat /run/kubeadm/kube-proxy-configuration.yaml >> /run/kubeadm/kubeadm.yaml; fi",
+					// The advertised address is the node's own only when it is the Pod IP (see the templates).
+					`ip -o addr show | grep -q " ` + localAddress + `/" || ip addr add ` + localAddress + `/32 dev lo`,
+				},
 				// The same machine then installs the pod network.
 				PostKubeadmCommands: []string{"if [ -f /run/kubeadm/kubeadm.yaml ]; then " + applyCNI(c) + "; fi"},
-				InitConfiguration:   bootstrapv1.InitConfiguration{NodeRegistration: capiNodeRegistration(c, true)},
-				JoinConfiguration:   bootstrapv1.JoinConfiguration{NodeRegistration: capiNodeRegistration(c, true)},
+				InitConfiguration: bootstrapv1.InitConfiguration{
+					LocalAPIEndpoint: bootstrapv1.APIEndpoint{AdvertiseAddress: localAddress},
+					NodeRegistration: capiNodeRegistration(c, true),
+				},
+				JoinConfiguration: bootstrapv1.JoinConfiguration{
+					ControlPlane:     &bootstrapv1.JoinControlPlane{LocalAPIEndpoint: bootstrapv1.APIEndpoint{AdvertiseAddress: localAddress}},
+					NodeRegistration: capiNodeRegistration(c, true),
+				},
 			},
 		},
 	}
 }
+
+// localAddress is the address a control-plane node advertises: the provider fills it in with the node's Pod IP,
+// or the ClusterIP of its address Service when its etcd persists and the Pod may come back with another IP.
+const localAddress = "{{ ds.meta_data.local_ipv4 }}"
 
 // unhealthyAfter is how long the templates' MachineHealthChecks wait before they call a Machine unhealthy.
 const unhealthyAfter = int32(300)
