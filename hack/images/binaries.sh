@@ -111,8 +111,8 @@ bash "${here}/../capi-build.sh" "${BIN}/cluster-api-${CAPI_VERSION}" \
   kubeadm-bootstrap-controller:sigs.k8s.io/cluster-api/bootstrap/kubeadm \
   kubeadm-control-plane-controller:sigs.k8s.io/cluster-api/controlplane/kubeadm
 
-# Kubernetes last: the slowest. The test binaries (hack/testbin.sh) are the same build of kube-apiserver and
-# kubectl, so they are reused when present.
+# Kubernetes last: the slowest. The test binaries (hack/testbin.sh) are the same build of kube-apiserver,
+# kubectl and kube-controller-manager, so they are reused when present.
 k8s="${BIN}/k8s-${K8S_VERSION}"
 mkdir -p "${k8s}"
 testbin="${CAPK_CACHE_DIR}/testbin"
