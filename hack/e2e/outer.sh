@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# outer.sh creates (or reuses) the outer cluster: a kind cluster on the kindnode node image, with the node and
-# manager images loaded so that Pods can run them without a registry.
+# outer.sh creates (or reuses) the outer cluster: a kind cluster on the kindnode node image, with the node image,
+# the provider's manager, Cluster API's managers and certissuer loaded so that Pods can run them without a
+# registry.
 #
 # Usage: hack/e2e/outer.sh [up|down|kubeconfig]
 set -euo pipefail
@@ -23,8 +24,13 @@ up() {
   else
     "${KIND}" export kubeconfig --name "${CLUSTER}" --kubeconfig "${KUBECONFIG_OUT}" >&2
   fi
-  log "loading ${NODE_IMAGE} and ${MANAGER_IMAGE} into ${CLUSTER}"
-  "${KIND}" load docker-image --name "${CLUSTER}" "${NODE_IMAGE}" "${MANAGER_IMAGE}" >&2
+  local images=("${NODE_IMAGE}" "${MANAGER_IMAGE}" localhost/kindnode/certissuer:dev)
+  local m
+  for m in cluster-api-controller kubeadm-bootstrap-controller kubeadm-control-plane-controller; do
+    images+=("${CAPI_IMAGE_REPOSITORY}/${m}:${CAPI_VERSION}")
+  done
+  log "loading ${images[*]} into ${CLUSTER}"
+  "${KIND}" load docker-image --name "${CLUSTER}" "${images[@]}" >&2
   echo "${KUBECONFIG_OUT}"
 }
 

@@ -1,13 +1,23 @@
 #!/usr/bin/env bash
-# run.sh is the end-to-end run on this machine, with nothing but Debian's packages and the Go module proxy:
-#   up     Docker engine, images (hack/images/build.sh), the outer kind cluster, the provider in it, and an inner
-#          cluster (1 control plane + 1 worker) booted in Pods; prints the inner nodes through the
-#          <cluster>-kubeconfig Secret. The main job of the README (make demo).
-#   check  runs a Pod on an inner worker that resolves a Service through the inner DNS on another node.
+# run.sh is the end-to-end run on this machine, with nothing but Debian's packages and the Go module proxy.
+# An inner cluster is made through one of two front doors (MODE, default capi):
+#   capi    the seed's quickstart: clusterctl init (Cluster API + this provider, from local repositories,
+#           hack/e2e/capi.sh), clusterctl generate cluster with the seed's variables, kubectl apply;
+#   direct  the KindCluster function's direct mode (NodeService + NodePods and a kubeadm flow of its own, no
+#           Cluster API), run by hack/e2e/direct in place of Crossplane's engine.
+# Commands:
+#   up     Docker engine, images (hack/images/build.sh), the outer kind cluster with Cluster API and the
+#          provider, and an inner cluster (1 control plane + 1 worker) booted in Pods; prints the inner nodes
+#          through the <cluster>-kubeconfig Secret. The main job of the README (make demo).
+#   check  runs a Pod on every inner worker that resolves a Service through the inner DNS on another node.
 #   scale  N: workers to N.
 #   delete the inner cluster, then verifies that no Pod, Service, PVC or Secret of it is left in the outer one.
 #   down   deletes the outer cluster and stops the Docker engine this run started.
-#   all    up, check, scale 2, check, scale 1, delete, down (make e2e).
+#   outer  only the Docker engine, images, outer cluster, Cluster API and the provider.
+#   ha     (MODE=capi) a control plane of 3 loses a node Pod; Cluster API replaces it.
+#   persist (MODE=capi) a persistent control plane of 3 loses a node Pod; it comes back as the same node.
+#   all    (make e2e) up, check, scale 2, check, scale 1, delete with MODE=capi; ha, delete, persist, delete; then create,
+#          check, scale 2, scale 1, delete with MODE=direct; down.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 repo="$(cd "${here}/../.." && pwd)"
@@ -15,44 +25,87 @@ source "${here}/../images/versions.sh"
 # The kubectl of the node image's build (hack/images/binaries.sh), so the host needs none of its own.
 kubectl() { "${IMAGES_CACHE}/bin/k8s-${K8S_VERSION}/kubectl" "$@"; }
 
+MODE="${MODE:-capi}"
 NAME="${INNER_CLUSTER:-demo}"
 NS="${INNER_NAMESPACE:-default}"
 step() { printf '\n==> %s (%s)\n' "$*" "$(date +%H:%M:%S)"; }
 
 outer_kubeconfig() { bash "${here}/outer.sh" kubeconfig; }
+outer() { kubectl --kubeconfig "$(outer_kubeconfig)" "$@"; }
 direct() {
   (cd "${repo}" && go run ./hack/e2e/direct --kubeconfig "$(outer_kubeconfig)" --name "${NAME}" --namespace "${NS}" "$@")
 }
-# inner runs kubectl against the inner cluster with the kubeconfig from its Secret, from inside the first
-# control-plane node's Pod: the inner API server's Service is only reachable from the outer cluster.
+# inner runs kubectl against the inner cluster with the kubeconfig from its Secret, from inside a control-plane
+# node's Pod: the inner API server's Service is only reachable from the outer cluster.
 inner() {
-  local kc
-  kc="$(kubectl --kubeconfig "$(outer_kubeconfig)" -n "${NS}" get secret "${NAME}-kubeconfig" -o jsonpath='{.data.value}' | base64 -d)"
-  kubectl --kubeconfig "$(outer_kubeconfig)" -n "${NS}" exec -i "${NAME}-control-plane-0" -- \
+  local kc pod
+  kc="$(outer -n "${NS}" get secret "${NAME}-kubeconfig" -o jsonpath='{.data.value}' | base64 -d)"
+  pod="$(outer -n "${NS}" get pods -l "cluster.x-k8s.io/cluster-name=${NAME},kindnode.dev/role=control-plane" \
+    --field-selector=status.phase=Running -o jsonpath='{.items[0].metadata.name}')"
+  outer -n "${NS}" exec -i "${pod}" -- \
     sh -c 'cat >/tmp/inner.kubeconfig && exec kubectl --kubeconfig /tmp/inner.kubeconfig "$@"' -- "$@" <<<"${kc}"
 }
 
-up() {
+outer_up() {
   step "Docker engine"
   bash "${here}/docker.sh" start
   step "images (cached; the first build takes 40-60 minutes)"
   bash "${repo}/hack/images/build.sh" >/dev/null
   step "outer cluster"
-  local kc
-  kc="$(bash "${here}/outer.sh" up)"
-  step "provider in the outer cluster"
-  (cd "${repo}" && make --no-print-directory release-artifacts IMG=localhost/kindnode/capk-manager:dev >/dev/null)
-  sed -e 's|\${CAPK_NODE_IMAGE_REPOSITORY:=kindest/node}|localhost/kindnode/node|' \
-      -e 's|\${CAPK_WATCH_NAMESPACE:=""}|""|' -e 's|\${CAPK_WATCH_FILTER:=""}|""|' \
-      "${repo}/_output/repository/infrastructure-kubernetes/v0.1.0/infrastructure-components.yaml" |
-    kubectl --kubeconfig "${kc}" apply --server-side -f - >/dev/null
-  kubectl --kubeconfig "${kc}" -n capk-system rollout status deploy/capk-controller-manager --timeout=3m
-  kubectl --kubeconfig "${kc}" apply -f "${repo}/examples/provider/clusterproviderconfig.yaml"
-  step "inner cluster ${NAME}: 1 control plane, 1 worker"
-  direct --control-planes 1 --workers 1 --timeout 15m
+  bash "${here}/outer.sh" up >/dev/null
+  step "Cluster API and the provider in the outer cluster: clusterctl init from local repositories"
+  bash "${here}/capi.sh" init
+  # The direct mode's NodePods and NodeService name the outer cluster through this ClusterProviderConfig.
+  outer apply -f "${repo}/examples/provider/clusterproviderconfig.yaml"
+}
+
+# The seed's clusterctl variables, small enough that a control plane and two workers fit the outer node.
+export KUBERNETES_CONTROL_PLANE_SERVICE_TYPE=ClusterIP
+export KUBERNETES_CONTROLLER_MACHINE_CPU_REQUEST=200m KUBERNETES_CONTROLLER_MACHINE_MEMORY_REQUEST=512Mi
+export KUBERNETES_WORKER_MACHINE_CPU_REQUEST=100m KUBERNETES_WORKER_MACHINE_MEMORY_REQUEST=256Mi
+
+create() {
+  step "inner cluster ${NAME} (${MODE}): 1 control plane, 1 worker"
+  case "${MODE}" in
+    capi)
+      bash "${here}/capi.sh" clusterctl generate cluster "${NAME}" --infrastructure "kubernetes:v0.1.0" \
+        --target-namespace "${NS}" --kubernetes-version "${K8S_VERSION}" \
+        --control-plane-machine-count 1 --worker-machine-count 1 | outer apply -f -
+      outer -n "${NS}" wait --for=condition=Available "cluster/${NAME}" --timeout=15m
+      ;;
+    direct) direct --control-planes 1 --workers 1 --timeout 15m ;;
+    *) echo "MODE must be capi or direct, not ${MODE}" >&2; return 2 ;;
+  esac
   step "inner nodes, through Secret ${NS}/${NAME}-kubeconfig"
   wait_nodes 2
   inner get nodes -o wide
+  if [[ "${MODE}" == capi ]]; then
+    requests
+    bash "${here}/capi.sh" clusterctl describe cluster "${NAME}" -n "${NS}" --show-conditions KubernetesCluster
+  fi
+}
+
+# requests checks that the seed's variables reached the node Pods of the given roles (default both).
+requests() {
+  local role want got
+  for role in ${*:-control-plane worker}; do
+    case "${role}" in
+      control-plane) want="${KUBERNETES_CONTROLLER_MACHINE_CPU_REQUEST}/${KUBERNETES_CONTROLLER_MACHINE_MEMORY_REQUEST}" ;;
+      worker) want="${KUBERNETES_WORKER_MACHINE_CPU_REQUEST}/${KUBERNETES_WORKER_MACHINE_MEMORY_REQUEST}" ;;
+    esac
+    got="$(outer -n "${NS}" get pods -l "cluster.x-k8s.io/cluster-name=${NAME},kindnode.dev/role=${role}" \
+      -o jsonpath='{.items[0].spec.containers[0].resources.requests.cpu}/{.items[0].spec.containers[0].resources.requests.memory}')"
+    if [[ "${got}" != "${want}" ]]; then
+      echo "${role} node Pod requests ${got}, want ${want} from the clusterctl variables" >&2
+      return 1
+    fi
+  done
+  echo "node Pods request what the clusterctl variables say"
+}
+
+up() {
+  outer_up
+  create
 }
 
 wait_nodes() {
@@ -80,13 +133,16 @@ check() {
 }
 
 scale() {
-  step "workers to $1"
-  direct --control-planes 1 --workers "$1" --timeout 10m
+  step "workers to $1 (${MODE})"
+  case "${MODE}" in
+    capi) outer -n "${NS}" scale "machinedeployment/${NAME}-md-0" --replicas "$1" ;;
+    direct) direct --control-planes 1 --workers "$1" --timeout 10m ;;
+  esac
   wait_nodes "$(($1 + 1))"
   # A worker removed by a scale down leaves its Pod in the outer cluster only until the provider deletes it.
   local pods=0
   for _ in $(seq 60); do
-    pods="$(kubectl --kubeconfig "$(outer_kubeconfig)" -n "${NS}" get pods -l "cluster.x-k8s.io/cluster-name=${NAME}" --no-headers 2>/dev/null | wc -l)"
+    pods="$(outer -n "${NS}" get pods -l "cluster.x-k8s.io/cluster-name=${NAME}" --no-headers 2>/dev/null | wc -l)"
     [[ "${pods}" -eq "$(($1 + 1))" ]] && break
     sleep 2
   done
@@ -94,21 +150,136 @@ scale() {
     echo "the outer cluster runs ${pods} node Pods of ${NAME}, want $(($1 + 1))" >&2
     return 1
   fi
+  # Cluster API also deletes the inner Node of a Machine it removes (the direct mode cannot reach the inner
+  # cluster and leaves it NotReady).
+  if [[ "${MODE}" == capi ]]; then
+    local nodes=0
+    for _ in $(seq 60); do
+      nodes="$(inner get nodes --no-headers | wc -l)"
+      [[ "${nodes}" -eq "$(($1 + 1))" ]] && break
+      sleep 2
+    done
+    if [[ "${nodes}" -ne "$(($1 + 1))" ]]; then
+      echo "the inner cluster has ${nodes} Nodes, want $(($1 + 1))" >&2
+      return 1
+    fi
+  fi
   inner get nodes
 }
 
 delete() {
-  step "delete inner cluster ${NAME}"
-  direct --delete --timeout 5m
-  local kc left
-  kc="$(outer_kubeconfig)"
-  left="$(kubectl --kubeconfig "${kc}" -n "${NS}" get pods,services,pvc,secrets -l "cluster.x-k8s.io/cluster-name=${NAME}" -o name 2>&1)"
-  left+="$(kubectl --kubeconfig "${kc}" -n "${NS}" get secrets -o name | grep "/${NAME}-" || true)"
+  step "delete inner cluster ${NAME} (${MODE})"
+  case "${MODE}" in
+    capi) outer -n "${NS}" delete "cluster/${NAME}" --timeout=5m ;;
+    direct) direct --delete --timeout 5m ;;
+  esac
+  # Secrets owned by Cluster API's objects go with the garbage collector, a moment after their owners.
+  local left
+  for _ in $(seq 30); do
+    left="$(outer -n "${NS}" get pods,services,pvc,poddisruptionbudgets,secrets -l "cluster.x-k8s.io/cluster-name=${NAME}" -o name 2>&1)"
+    left+="$(outer -n "${NS}" get secrets -o name | grep "/${NAME}-" || true)"
+    [[ -z "${left}" ]] && break
+    sleep 2
+  done
   if [[ -n "${left}" ]]; then
     echo "left behind in the outer cluster:" >&2; echo "${left}" >&2
     return 1
   fi
   echo "nothing of ${NAME} is left in the outer cluster"
+}
+
+# ha is the seed's "a KubeadmControlPlane of 3 tolerates one failure", on the topology flavor so that Cluster
+# API's topology controller applies the ClusterClass's variables, patches and health checks for real: one
+# control-plane node Pod is deleted; the inner API server keeps answering through the other two, and Cluster
+# API replaces the lost Machine (the class's MachineHealthCheck, then KubeadmControlPlane, which also removes
+# the lost etcd member) until 3 control-plane nodes are Ready again.
+ha() {
+  [[ "${MODE}" == capi ]] || { echo "ha needs MODE=capi" >&2; return 2; }
+  step "inner cluster ${NAME} (capi, ClusterClass kubernetes): 3 control planes"
+  bash "${here}/capi.sh" clusterctl generate cluster "${NAME}" --flavor topology \
+    --infrastructure "kubernetes:v0.1.0" --target-namespace "${NS}" --kubernetes-version "${K8S_VERSION}" \
+    --control-plane-machine-count 3 --worker-machine-count 0 | outer apply -f -
+  outer -n "${NS}" wait --for=condition=Available "cluster/${NAME}" --timeout=20m
+  wait_nodes 3
+  inner get nodes
+  requests control-plane
+
+  # The class waits 300 s before it calls a Node unhealthy; a test need not. The InfrastructureReady check
+  # keeps the class's 300 s: it also counts while a replacement Machine is provisioned, which takes minutes on
+  # a loaded machine, and a shorter one would remediate the replacement too.
+  outer -n "${NS}" patch "cluster/${NAME}" --type merge -p '{"spec":{"topology":{"controlPlane":{"healthCheck":{"checks":{
+    "unhealthyMachineConditions":[{"type":"InfrastructureReady","status":"False","timeoutSeconds":300}],
+    "unhealthyNodeConditions":[{"type":"Ready","status":"Unknown","timeoutSeconds":30},{"type":"Ready","status":"False","timeoutSeconds":30}]}}}}}}' >/dev/null
+
+  local victim start
+  victim="$(outer -n "${NS}" get pods -l "cluster.x-k8s.io/cluster-name=${NAME},kindnode.dev/role=control-plane" -o jsonpath='{.items[0].metadata.name}')"
+  step "delete the node Pod of control-plane Machine ${victim}"
+  start=$(date +%s)
+  outer -n "${NS}" delete pod "${victim}" --wait=true >/dev/null
+  # The API server answers through the Service from the two nodes left.
+  inner get --raw=/readyz >/dev/null
+  echo "the inner API server answers with ${victim} gone"
+
+  local machines="" healthy=""
+  for _ in $(seq 300); do
+    machines="$(outer -n "${NS}" get machines -l "cluster.x-k8s.io/cluster-name=${NAME},cluster.x-k8s.io/control-plane" \
+      -o jsonpath='{range .items[*]}{.metadata.name}={.status.phase},{.status.nodeRef.name}{"\n"}{end}')"
+    healthy="$(outer -n "${NS}" get kcp -l "cluster.x-k8s.io/cluster-name=${NAME}" -o jsonpath='{.items[0].status.conditions[?(@.type=="EtcdClusterHealthy")].status}')"
+    if ! grep -q "^${victim}=" <<<"${machines}" && [[ "$(grep -c '=Running,.' <<<"${machines}")" -eq 3 && "${healthy}" == True ]]; then
+      break
+    fi
+    sleep 2
+  done
+  echo "${machines}"
+  if grep -q "^${victim}=" <<<"${machines}" || [[ "$(grep -c '=Running,.' <<<"${machines}")" -ne 3 || "${healthy}" != True ]]; then
+    echo "Cluster API did not replace ${victim} with a third healthy control plane (etcd healthy: ${healthy})" >&2
+    outer -n "${NS}" get machinehealthchecks,kcp,machines -o wide >&2
+    return 1
+  fi
+  wait_nodes 3
+  inner get nodes
+  echo "control plane of 3 again, etcd healthy, $(( $(date +%s) - start )) s after the loss"
+}
+
+# persist is the seed's "persistent control plane with 3 nodes": a cluster of the persistent flavor (etcd,
+# kubeadm's and the kubelet's state on a claim per control-plane node, and a stable address per node) loses a
+# control-plane node Pod; the provider creates it again on the same claims and address, and it comes back as
+# the same Machine, Node and etcd member, with no remediation.
+persist() {
+  [[ "${MODE}" == capi ]] || { echo "persist needs MODE=capi" >&2; return 2; }
+  step "inner cluster ${NAME} (capi, persistent flavor): 3 control planes"
+  bash "${here}/capi.sh" clusterctl generate cluster "${NAME}" --flavor persistent \
+    --infrastructure "kubernetes:v0.1.0" --target-namespace "${NS}" --kubernetes-version "${K8S_VERSION}" \
+    --control-plane-machine-count 3 --worker-machine-count 0 | outer apply -f -
+  outer -n "${NS}" wait --for=condition=Available "cluster/${NAME}" --timeout=20m
+  wait_nodes 3
+  inner get nodes -o wide
+
+  local victim before after start
+  victim="$(outer -n "${NS}" get pods -l "cluster.x-k8s.io/cluster-name=${NAME},kindnode.dev/role=control-plane" -o jsonpath='{.items[0].metadata.name}')"
+  before="$(outer -n "${NS}" get machines -l "cluster.x-k8s.io/cluster-name=${NAME}" -o jsonpath='{.items[*].metadata.name}')"
+  step "delete the node Pod of control-plane Machine ${victim}"
+  start=$(date +%s)
+  outer -n "${NS}" delete pod "${victim}" --wait=true >/dev/null
+  inner get --raw=/readyz >/dev/null
+  echo "the inner API server answers with ${victim} gone"
+  # Back: the same Pod name Ready again, its Node Ready, KubeadmControlPlane's etcd check healthy.
+  local ready="" node="" healthy=""
+  for _ in $(seq 300); do
+    ready="$(outer -n "${NS}" get pod "${victim}" -o jsonpath='{.status.conditions[?(@.type=="Ready")].status}' 2>/dev/null || true)"
+    node="$(inner get node "${victim}" -o jsonpath='{.status.conditions[?(@.type=="Ready")].status}' 2>/dev/null || true)"
+    healthy="$(outer -n "${NS}" get kcp -l "cluster.x-k8s.io/cluster-name=${NAME}" -o jsonpath='{.items[0].status.conditions[?(@.type=="EtcdClusterHealthy")].status}')"
+    [[ "${ready}" == True && "${node}" == True && "${healthy}" == True ]] && break
+    sleep 2
+  done
+  after="$(outer -n "${NS}" get machines -l "cluster.x-k8s.io/cluster-name=${NAME}" -o jsonpath='{.items[*].metadata.name}')"
+  if [[ "${ready}" != True || "${node}" != True || "${healthy}" != True || "${before}" != "${after}" ]]; then
+    echo "${victim} did not come back as the same node: Pod Ready ${ready}, Node Ready ${node}, etcd healthy ${healthy}; Machines ${before} -> ${after}" >&2
+    outer -n "${NS}" get kcp,machines,pods,pvc,svc -o wide >&2
+    return 1
+  fi
+  inner get nodes -o wide
+  echo "${victim} is back as the same Machine, Node and etcd member, $(( $(date +%s) - start )) s after the loss"
 }
 
 down() {
@@ -119,14 +290,23 @@ down() {
 
 case "${1:-up}" in
   up) up ;;
+  create) create ;;
+  outer) outer_up ;;
+  ha) ha ;;
+  persist) persist ;;
   check) check ;;
   scale) scale "${2:?workers}" ;;
   delete) delete ;;
   down) down ;;
   all)
     start=$(date +%s)
-    up; check; scale 2; check; scale 1; delete; down
+    base="${NAME}"
+    MODE=capi; up; check; scale 2; check; scale 1; delete
+    NAME="${base}-ha"; ha; delete
+    NAME="${base}-persist"; persist; delete
+    MODE=direct NAME="${base}-direct"; create; check; scale 2; scale 1; delete
+    down
     echo "end-to-end run passed in $(( $(date +%s) - start )) s"
     ;;
-  *) echo "usage: $0 [up|check|scale N|delete|down|all]" >&2; exit 2 ;;
+  *) echo "usage: [MODE=capi|direct] $0 [up|outer|create|check|scale N|ha|persist|delete|down|all]" >&2; exit 2 ;;
 esac

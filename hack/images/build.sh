@@ -8,6 +8,9 @@
 #   localhost/kindnode/node:${K8S_VERSION}     the kind node image: systemd, containerd, runc, CNI plugins,
 #                                              kubelet/kubeadm/kubectl, the images above as /kind/images/*.tar
 #   localhost/kindnode/capk-manager:dev        the provider's manager (cmd/provider)
+#   localhost/kindnode/certissuer:dev          cert-manager's stand-in for the e2e run (hack/e2e/certissuer)
+#   ${CAPI_IMAGE_REPOSITORY}/{cluster-api,kubeadm-bootstrap,kubeadm-control-plane}-controller:${CAPI_VERSION}
+#                                              Cluster API's managers (hack/capi-build.sh)
 # Each image is rebuilt only when its inputs changed (label dev.kindnode.inputs). Prints the node image.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -20,6 +23,7 @@ TOOLS_IMAGE="localhost/kindnode/debian-tools:${DEBIAN_SUITE}"
 NODE_BASE_IMAGE="localhost/kindnode/node-base:${DEBIAN_SUITE}"
 NET_IMAGE="localhost/kindnode/kindnode-net:dev"
 LOCAL_PATH_IMAGE="localhost/kindnode/local-path-provisioner:${LOCAL_PATH_VERSION}"
+CERTISSUER_IMAGE="localhost/kindnode/certissuer:dev"
 NODE_PACKAGES="systemd,systemd-sysv,dbus,libseccomp2,iptables,iproute2,ethtool,socat,conntrack,ebtables,kmod,util-linux,mount,ca-certificates,procps,iputils-ping,bash"
 
 log() { printf 'images: %s\n' "$*" >&2; }
@@ -32,57 +36,57 @@ k8s="${bin}/k8s-${K8S_VERSION}"
 bash "${here}/rootfs.sh" "${TOOLS_IMAGE}" iptables,iproute2,conntrack,ca-certificates
 bash "${here}/rootfs.sh" "${NODE_BASE_IMAGE}" "${NODE_PACKAGES}"
 
-# inputs_hash hashes a build context directory and the image it builds FROM.
+# inputs_hash hashes a build context directory and the image it builds FROM. An archive of images
+# (images.tar) counts through its images.tar.sha256, the digest of the image IDs it holds: docker save writes
+# the same images in a different order from one run to the next.
 inputs_hash() {
   local ctx="$1" from="${2:-}"
   {
-    (cd "${ctx}" && find . -type f -print0 | sort -z | xargs -0 sha256sum)
+    (cd "${ctx}" && find . -type f ! -name images.tar -print0 | sort -z | xargs -0 sha256sum)
     if [[ -n "${from}" ]]; then docker image inspect --format '{{.Id}}' "${from}"; fi
   } | sha256sum | cut -c1-32
 }
 
+# current NAME CONTEXT [FROM] tells whether NAME was built from these inputs.
+current() {
+  [[ "$(docker image inspect --format '{{index .Config.Labels "dev.kindnode.inputs"}}' "$1" 2>/dev/null)" == "$(inputs_hash "$2" "${3:-}")" ]]
+}
+
 # image NAME CONTEXT [FROM] builds CONTEXT/Dockerfile as NAME unless an image with the same inputs exists.
 image() {
-  local name="$1" ctx="$2" from="${3:-}" sum
-  sum="$(inputs_hash "${ctx}" "${from}")"
-  if [[ "$(docker image inspect --format '{{index .Config.Labels "dev.kindnode.inputs"}}' "${name}" 2>/dev/null)" == "${sum}" ]]; then
-    return 0
-  fi
+  local name="$1" ctx="$2" from="${3:-}"
+  current "${name}" "${ctx}" "${from}" && return 0
   log "building ${name}"
-  if ! DOCKER_BUILDKIT=0 docker build --label "dev.kindnode.inputs=${sum}" -t "${name}" "${ctx}" >"${work}/build.log" 2>&1; then
+  if ! DOCKER_BUILDKIT=0 docker build --label "dev.kindnode.inputs=$(inputs_hash "${ctx}" "${from}")" -t "${name}" "${ctx}" >"${work}/build.log" 2>&1; then
     cat "${work}/build.log" >&2
     return 1
   fi
 }
 
-# static NAME BINARY [ENTRYPOINT] is an image of one statically linked program.
-static() {
-  local name="$1" binary="$2" entry="${3:-}" ctx
+# program NAME BASE BINARY DIR [entry] is BASE (an image, or scratch) with BINARY copied into DIR; "entry"
+# makes it the image's entrypoint.
+program() {
+  local name="$1" base="$2" binary="$3" dir="$4" entry="${5:-}" ctx from=()
   ctx="${work}/$(basename "${binary}")-$(echo "${name}" | sha256sum | cut -c1-8)"
   mkdir -p "${ctx}"
   cp "${binary}" "${ctx}/"
   {
-    echo "FROM scratch"
-    echo "ENV PATH=/usr/local/bin:/usr/bin:/bin"
-    echo "COPY $(basename "${binary}") /usr/local/bin/"
-    if [[ -n "${entry}" ]]; then echo "ENTRYPOINT [\"/usr/local/bin/$(basename "${binary}")\"]"; fi
+    echo "FROM ${base}"
+    if [[ "${base}" == scratch ]]; then echo "ENV PATH=/usr/local/bin:/usr/bin:/bin"; fi
+    echo "COPY $(basename "${binary}") ${dir}/"
+    if [[ -n "${entry}" ]]; then echo "ENTRYPOINT [\"${dir}/$(basename "${binary}")\"]"; fi
   } >"${ctx}/Dockerfile"
-  image "${name}" "${ctx}"
+  [[ "${base}" == scratch ]] || from=("${base}")
+  image "${name}" "${ctx}" "${from[@]}"
 }
+# static NAME BINARY [entry]: one statically linked program. on_tools NAME BINARY: a program that needs
+# iptables and friends.
+static() { program "$1" scratch "$2" /usr/local/bin "${3:-}"; }
+on_tools() { program "$1" "${TOOLS_IMAGE}" "$2" /usr/local/bin; }
 
-# on_tools NAME BINARY: a program that needs iptables and friends.
-on_tools() {
-  local name="$1" binary="$2" ctx
-  ctx="${work}/$(basename "${binary}")-tools"
-  mkdir -p "${ctx}"
-  cp "${binary}" "${ctx}/"
-  printf 'FROM %s\nCOPY %s /usr/local/bin/\n' "${TOOLS_IMAGE}" "$(basename "${binary}")" >"${ctx}/Dockerfile"
-  image "${name}" "${ctx}" "${TOOLS_IMAGE}"
-}
-
-log "building kindnode-net and the manager from this repository"
+log "building kindnode-net, the manager and certissuer from this repository"
 mkdir -p "${work}/repo-bin"
-(cd "${repo}" && CGO_ENABLED=0 go build -trimpath -ldflags "-s -w" -o "${work}/repo-bin/" ./cmd/kindnode-net ./cmd/provider)
+(cd "${repo}" && CGO_ENABLED=0 go build -trimpath -ldflags "-s -w" -o "${work}/repo-bin/" ./cmd/kindnode-net ./cmd/provider ./hack/e2e/certissuer)
 
 for c in kube-apiserver kube-controller-manager kube-scheduler; do
   static "registry.k8s.io/${c}:${K8S_VERSION}" "${k8s}/${c}"
@@ -94,6 +98,13 @@ static "registry.k8s.io/pause:${PAUSE_VERSION}" "${bin}/pause-${PAUSE_VERSION}/p
 static "${LOCAL_PATH_IMAGE}" "${bin}/local-path-provisioner-${LOCAL_PATH_VERSION}/local-path-provisioner"
 on_tools "${NET_IMAGE}" "${work}/repo-bin/kindnode-net"
 static "${MANAGER_IMAGE}" "${work}/repo-bin/provider" entry
+static "${CERTISSUER_IMAGE}" "${work}/repo-bin/certissuer" entry
+# Cluster API's managers, as its release images lay them out (/manager, which its Deployments run).
+for m in cluster-api-controller kubeadm-bootstrap-controller kubeadm-control-plane-controller; do
+  mkdir -p "${work}/${m}"
+  cp "${bin}/cluster-api-${CAPI_VERSION}/${m}" "${work}/${m}/manager"
+  program "${CAPI_IMAGE_REPOSITORY}/${m}:${CAPI_VERSION}" scratch "${work}/${m}/manager" "" entry
+done
 
 # The node image.
 ctx="${work}/node"
@@ -112,8 +123,10 @@ preloaded=(
   "registry.k8s.io/pause:${PAUSE_VERSION}" "${NET_IMAGE}" "${LOCAL_PATH_IMAGE}" "${TOOLS_IMAGE}"
 )
 # One archive: layers the images share are stored once. Its digest (the image IDs) keys kindnode-preload.
-docker save -o "${ctx}/images/images.tar" "${preloaded[@]}"
 docker image inspect --format '{{.Id}}' "${preloaded[@]}" | sha256sum | cut -d' ' -f1 >"${ctx}/images/images.tar.sha256"
+if ! current "${NODE_IMAGE}" "${ctx}" "${NODE_BASE_IMAGE}"; then
+  docker save -o "${ctx}/images/images.tar" "${preloaded[@]}"
+fi
 image "${NODE_IMAGE}" "${ctx}" "${NODE_BASE_IMAGE}"
 log "node image ${NODE_IMAGE} ready"
 echo "${NODE_IMAGE}"
