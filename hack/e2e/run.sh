@@ -59,6 +59,20 @@ outer_up() {
   outer apply -f "${repo}/examples/provider/clusterproviderconfig.yaml"
 }
 
+# apply_retrying applies stdin to the outer cluster, again every 5 s for up to 2 minutes while Cluster API's
+# webhooks do not answer yet: clusterctl init --wait-providers waits for the providers' Deployments, not for
+# their webhook Services' endpoints or the CA certissuer injects a moment later. Applying twice is harmless.
+apply_retrying() {
+  local manifest i
+  manifest="$(cat)"
+  for i in $(seq 24); do
+    outer apply -f - <<<"${manifest}" && return 0
+    echo "apply failed (attempt ${i}); retrying in 5 s" >&2
+    sleep 5
+  done
+  return 1
+}
+
 # The seed's clusterctl variables, small enough that a control plane and two workers fit the outer node.
 export KUBERNETES_CONTROL_PLANE_SERVICE_TYPE=ClusterIP
 export KUBERNETES_CONTROLLER_MACHINE_CPU_REQUEST=200m KUBERNETES_CONTROLLER_MACHINE_MEMORY_REQUEST=512Mi
@@ -70,7 +84,7 @@ create() {
     capi)
       bash "${here}/capi.sh" clusterctl generate cluster "${NAME}" --infrastructure "kubernetes:v0.1.0" \
         --target-namespace "${NS}" --kubernetes-version "${K8S_VERSION}" \
-        --control-plane-machine-count 1 --worker-machine-count 1 | outer apply -f -
+        --control-plane-machine-count 1 --worker-machine-count 1 | apply_retrying
       outer -n "${NS}" wait --for=condition=Available "cluster/${NAME}" --timeout=15m
       ;;
     direct) direct --control-planes 1 --workers 1 --timeout 15m ;;
@@ -198,7 +212,7 @@ ha() {
   step "inner cluster ${NAME} (capi, ClusterClass kubernetes): 3 control planes"
   bash "${here}/capi.sh" clusterctl generate cluster "${NAME}" --flavor topology \
     --infrastructure "kubernetes:v0.1.0" --target-namespace "${NS}" --kubernetes-version "${K8S_VERSION}" \
-    --control-plane-machine-count 3 --worker-machine-count 0 | outer apply -f -
+    --control-plane-machine-count 3 --worker-machine-count 0 | apply_retrying
   outer -n "${NS}" wait --for=condition=Available "cluster/${NAME}" --timeout=20m
   wait_nodes 3
   inner get nodes
@@ -250,7 +264,7 @@ persist() {
   step "inner cluster ${NAME} (capi, persistent flavor): 3 control planes"
   bash "${here}/capi.sh" clusterctl generate cluster "${NAME}" --flavor persistent \
     --infrastructure "kubernetes:v0.1.0" --target-namespace "${NS}" --kubernetes-version "${K8S_VERSION}" \
-    --control-plane-machine-count 3 --worker-machine-count 0 | outer apply -f -
+    --control-plane-machine-count 3 --worker-machine-count 0 | apply_retrying
   outer -n "${NS}" wait --for=condition=Available "cluster/${NAME}" --timeout=20m
   wait_nodes 3
   inner get nodes -o wide
