@@ -21,6 +21,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
+	"slices"
 	"sync"
 	"time"
 
@@ -30,7 +32,7 @@ import (
 
 // Config says what to run.
 type Config struct {
-	// Nodes is how many Pods and NodePods each phase creates.
+	// Nodes is how many Pods, NodePods or KubernetesMachines each phase creates.
 	Nodes int
 	// Provider is the provider binary; when empty, ./cmd/provider is built into the work directory.
 	Provider string
@@ -45,6 +47,9 @@ type Config struct {
 	WorkDir string
 	// Log receives progress; io.Discard when nil.
 	Log io.Writer
+	// Workloads are what the provider is measured with, after the floor: WorkloadNodePod, WorkloadKubernetesMachine
+	// or both, in that order; both when empty.
+	Workloads []string
 	// Profile collects CPU profiles of the provider and of the outer kube-apiserver over the NodePod phases
 	// into WorkDir, as consecutive provider-NNN.pprof and kube-apiserver-NNN.pprof files that `go tool pprof`
 	// reads together.
@@ -74,13 +79,36 @@ type Result struct {
 	ProviderPeakRSS int64
 	// APIRequests is how many requests the provider's clients sent over the NodePod phases, by HTTP method.
 	APIRequests map[string]float64
+
+	// Workloads are Config.Workloads, defaulted.
+	Workloads []string
+	// MachineCreate is the time from the first KubernetesMachine create to the last one provisioned;
+	// MachineDelete from the first delete to the last one gone.
+	MachineCreate, MachineDelete time.Duration
+	// MachineLatencies are, per KubernetesMachine and sorted, the time from its Pod turning Ready to it being
+	// provisioned.
+	MachineLatencies []time.Duration
+	// MachinesProvisioned and MachinesDeleted count the KubernetesMachines seen provisioned and seen gone.
+	MachinesProvisioned, MachinesDeleted int
+	// MachineProviderCPU and MachineServerCPU are the CPU time of the provider and of the outer cluster's
+	// kube-apiserver and etcd over the KubernetesMachine phases.
+	MachineProviderCPU, MachineServerCPU time.Duration
+	// MachineAPIRequests is how many requests the provider's clients sent over the KubernetesMachine phases,
+	// by HTTP method.
+	MachineAPIRequests map[string]float64
 }
+
+// Measures reports whether the run measured workload.
+func (r *Result) Measures(workload string) bool { return slices.Contains(r.Workloads, workload) }
 
 var setLogger sync.Once
 
-// Run measures one environment with cfg.Nodes Pods and NodePods.
+// Run measures one environment with cfg.Nodes Pods, then cfg.Nodes of each workload.
 func Run(ctx context.Context, cfg Config) (*Result, error) {
 	cfg = withDefaults(cfg)
+	if err := validWorkloads(cfg.Workloads); err != nil {
+		return nil, err
+	}
 	// The harness's own watches log through controller-runtime, which complains until it has a logger.
 	setLogger.Do(func() { ctrllog.SetLogger(logr.Discard()) })
 	logf := func(format string, a ...any) { _, _ = fmt.Fprintf(cfg.Log, "bench: "+format+"\n", a...) }
@@ -113,7 +141,20 @@ func withDefaults(cfg Config) Config {
 	if cfg.Log == nil {
 		cfg.Log = io.Discard
 	}
+	if len(cfg.Workloads) == 0 {
+		cfg.Workloads = []string{WorkloadNodePod, WorkloadKubernetesMachine}
+	}
 	return cfg
+}
+
+// validWorkloads checks that every workload is known.
+func validWorkloads(ws []string) error {
+	for _, w := range ws {
+		if w != WorkloadNodePod && w != WorkloadKubernetesMachine {
+			return fmt.Errorf("unknown workload %q; want %s or %s", w, WorkloadNodePod, WorkloadKubernetesMachine)
+		}
+	}
+	return nil
 }
 
 func run(ctx context.Context, cfg Config, work string, logf func(string, ...any)) (*Result, error) {
@@ -127,8 +168,9 @@ func run(ctx context.Context, cfg Config, work string, logf func(string, ...any)
 		provider = p
 	}
 
+	machines := slices.Contains(cfg.Workloads, WorkloadKubernetesMachine)
 	logf("starting kube-apiserver, etcd and kwok")
-	oc, err := startOuterCluster(ctx, work, cfg.Parallelism, cfg.Log, logf)
+	oc, err := startOuterCluster(ctx, work, cfg.Parallelism, machines, cfg.Log, logf)
 	if err != nil {
 		return nil, err
 	}
@@ -150,12 +192,23 @@ func run(ctx context.Context, cfg Config, work string, logf func(string, ...any)
 		logf("not measuring the API server's CPU time: %v", err)
 	}
 	ph := &phases{oc: oc, cfg: cfg, work: work, logf: logf, servers: srv}
-	res := &Result{Nodes: cfg.Nodes}
+	res := &Result{Nodes: cfg.Nodes, Workloads: cfg.Workloads}
 	if err := ph.floor(ctx, res); err != nil {
 		return nil, err
 	}
-	if err := ph.nodePods(ctx, res, p); err != nil {
-		return nil, fmt.Errorf("%w (provider log: %s)", err, p.logPath)
+	if slices.Contains(cfg.Workloads, WorkloadNodePod) {
+		if err := ph.nodePods(ctx, res, p); err != nil {
+			return nil, fmt.Errorf("%w (provider log: %s)", err, p.logPath)
+		}
+	}
+	if machines {
+		if err := ph.machines(ctx, res, p); err != nil {
+			return nil, fmt.Errorf("%w (provider log: %s)", err, p.logPath)
+		}
+	}
+	// Kept for a closer look: reconciles, work queue and client metrics by controller.
+	if b, err := p.metrics(ctx); err == nil {
+		_ = os.WriteFile(filepath.Join(work, "provider-metrics.txt"), b, 0o600)
 	}
 	rss, err := p.peakRSS()
 	if err != nil {

@@ -25,8 +25,9 @@ import (
 	"github.com/kindnode/cluster-api-provider-kubernetes/test/bench"
 )
 
-// TestHarness runs the whole benchmark with a handful of nodes. It checks that the harness works end to end,
-// not how fast the provider is: timings on a shared CI machine say little, and `make bench` reports them.
+// TestHarness runs the whole benchmark, NodePods and KubernetesMachines, with a handful of nodes. It checks
+// that the harness works end to end, not how fast the provider is: timings on a shared CI machine say little,
+// and `make bench` reports them.
 func TestHarness(t *testing.T) {
 	const nodes = 5
 	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Minute)
@@ -42,6 +43,15 @@ func TestHarness(t *testing.T) {
 	}
 	if len(res.Latencies) != nodes {
 		t.Errorf("%d Pod Ready -> NodePod Ready latencies, want %d", len(res.Latencies), nodes)
+	}
+	if res.MachinesProvisioned != nodes || res.MachinesDeleted != nodes {
+		t.Errorf("KubernetesMachines provisioned %d and deleted %d, want %d each", res.MachinesProvisioned, res.MachinesDeleted, nodes)
+	}
+	if len(res.MachineLatencies) != nodes {
+		t.Errorf("%d Pod Ready -> KubernetesMachine provisioned latencies, want %d", len(res.MachineLatencies), nodes)
+	}
+	if res.MachineAPIRequests["POST"] == 0 {
+		t.Errorf("the provider sent no creates over the KubernetesMachine phases: %v", res.MachineAPIRequests)
 	}
 
 	var out strings.Builder

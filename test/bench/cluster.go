@@ -33,6 +33,7 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
+	"k8s.io/client-go/util/retry"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -71,8 +72,18 @@ type outerCluster struct {
 
 // startOuterCluster starts the API server, kwok and the harness's watches, and creates the fake Node, the
 // namespaces and the ClusterProviderConfig "default" that makes the outer cluster the provider's own.
-func startOuterCluster(ctx context.Context, work string, parallelism int, log io.Writer, logf func(string, ...any)) (oc *outerCluster, err error) {
-	env, err := testenv.Start()
+//
+// With machines set it also installs Cluster API's CRDs, which must exist before the provider starts for it
+// to run its Cluster API controllers, and serves exec into node Pods through kwok, which the KubernetesMachines'
+// bootstrap needs.
+func startOuterCluster(ctx context.Context, work string, parallelism int, machines bool, log io.Writer, logf func(string, ...any)) (oc *outerCluster, err error) {
+	var crds []string
+	if machines {
+		if crds, err = testenv.ClusterAPICRDs(); err != nil {
+			return nil, err
+		}
+	}
+	env, err := testenv.Start(crds...)
 	if err != nil {
 		return nil, err
 	}
@@ -98,22 +109,23 @@ func startOuterCluster(ctx context.Context, work string, parallelism int, log io
 	if oc.kwok, err = startKwok(ctx, oc, work, log); err != nil {
 		return nil, err
 	}
-	if err := oc.setUp(ctx); err != nil {
+	if err := oc.setUp(ctx, machines); err != nil {
 		return nil, err
 	}
 
 	cctx, cancel := context.WithCancel(context.Background())
 	oc.stopCache = cancel
 	oc.rec = newRecorder()
-	ca, err := cache.New(oc.cfg, cache.Options{
-		Scheme:            env.Scheme,
-		DefaultNamespaces: map[string]cache.Config{floorNamespace: {}, nodePodNamespace: {}},
-	})
+	namespaces := map[string]cache.Config{floorNamespace: {}, nodePodNamespace: {}}
+	if machines {
+		namespaces[machineNamespace] = cache.Config{}
+	}
+	ca, err := cache.New(oc.cfg, cache.Options{Scheme: env.Scheme, DefaultNamespaces: namespaces})
 	if err != nil {
 		return nil, err
 	}
 	b := newBinder(cctx, cs, oc.node, parallelism, logf)
-	if err := oc.rec.watch(cctx, ca, b.offer); err != nil {
+	if err := oc.rec.watch(cctx, ca, machines, b.offer); err != nil {
 		return nil, err
 	}
 	go func() { _ = ca.Start(cctx) }()
@@ -143,7 +155,8 @@ func (oc *outerCluster) kubeconfig(dir, user string) (string, error) {
 }
 
 // startKwok builds kwok with hack/kwok.sh once and runs it with the node and Pod lifecycle stages that come
-// with it, managing only the fake Node.
+// with it, managing only the fake Node. It also serves the fake Node's kubelet API on a loopback port, where
+// the API server sends exec into node Pods; see kwokExec.
 func startKwok(ctx context.Context, oc *outerCluster, work string, log io.Writer) (*process, error) {
 	var out bytes.Buffer
 	cmd := exec.CommandContext(ctx, "bash", filepath.Join(testenv.RepoRoot(), "hack", "kwok.sh"))
@@ -156,9 +169,23 @@ func startKwok(ctx context.Context, oc *outerCluster, work string, log io.Writer
 	if err != nil {
 		return nil, err
 	}
-	return startProcess("kwok", filepath.Join(work, "kwok.log"), filepath.Join(dir, "kwok"),
+	port, err := freePort()
+	if err != nil {
+		return nil, err
+	}
+	execConfig, execPath, cert, key, err := kwokExec(work)
+	if err != nil {
+		return nil, err
+	}
+	return startProcessEnv("kwok", filepath.Join(work, "kwok.log"), filepath.Join(dir, "kwok"), []string{"PATH=" + execPath},
 		"--kubeconfig="+kubeconfig,
 		"--config="+filepath.Join(dir, "stages.yaml"),
+		"--config="+execConfig,
+		fmt.Sprintf("--server-address=127.0.0.1:%d", port),
+		"--tls-cert-file="+cert,
+		"--tls-private-key-file="+key,
+		"--node-ip=127.0.0.1",
+		fmt.Sprintf("--node-port=%d", port),
 		"--manage-all-nodes=false",
 		"--manage-nodes-with-annotation-selector="+kwokAnnotation+"=fake",
 		// The default /24 runs out of Pod IPs long before a thousand Pods.
@@ -168,8 +195,12 @@ func startKwok(ctx context.Context, oc *outerCluster, work string, log io.Writer
 
 // setUp creates the namespaces, the ClusterProviderConfig and the fake Node, and waits for kwok to make the
 // Node Ready.
-func (oc *outerCluster) setUp(ctx context.Context) error {
-	for _, ns := range []string{floorNamespace, nodePodNamespace} {
+func (oc *outerCluster) setUp(ctx context.Context, machines bool) error {
+	namespaces := []string{floorNamespace, nodePodNamespace}
+	if machines {
+		namespaces = append(namespaces, machineNamespace)
+	}
+	for _, ns := range namespaces {
 		if err := oc.kube.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}); err != nil {
 			return err
 		}
@@ -213,16 +244,35 @@ func (oc *outerCluster) setUp(ctx context.Context) error {
 }
 
 // untaint removes the not-ready taint the API server puts on every new Node, as the node lifecycle controller
-// of kube-controller-manager, which does not run here, would once the Node is Ready.
+// of kube-controller-manager, which does not run here, would once the Node is Ready. It also makes the
+// Node's Hostname address, which the API server prefers when it connects to a kubelet, the loopback address
+// kwok serves on: the Node's name resolves nowhere.
 func (oc *outerCluster) untaint(ctx context.Context, node *corev1.Node) error {
-	taints := node.Spec.Taints[:0]
-	for _, t := range node.Spec.Taints {
-		if t.Key != corev1.TaintNodeNotReady {
-			taints = append(taints, t)
+	// kwok's heartbeat writes the Node's status too, so either write may conflict with it.
+	err := retry.RetryOnConflict(retry.DefaultRetry, func() error {
+		if err := oc.kube.Get(ctx, types.NamespacedName{Name: node.Name}, node); err != nil {
+			return err
 		}
+		node.Status.Addresses = []corev1.NodeAddress{{Type: corev1.NodeInternalIP, Address: "127.0.0.1"}, {Type: corev1.NodeHostName, Address: "127.0.0.1"}}
+		return oc.kube.Status().Update(ctx, node)
+	})
+	if err != nil {
+		return fmt.Errorf("cannot set the addresses of Node %s: %w", node.Name, err)
 	}
-	node.Spec.Taints = taints
-	if err := oc.kube.Update(ctx, node); err != nil {
+	err = retry.RetryOnConflict(retry.DefaultRetry, func() error {
+		if err := oc.kube.Get(ctx, types.NamespacedName{Name: node.Name}, node); err != nil {
+			return err
+		}
+		taints := node.Spec.Taints[:0]
+		for _, t := range node.Spec.Taints {
+			if t.Key != corev1.TaintNodeNotReady {
+				taints = append(taints, t)
+			}
+		}
+		node.Spec.Taints = taints
+		return oc.kube.Update(ctx, node)
+	})
+	if err != nil {
 		return fmt.Errorf("cannot remove the not-ready taint from Node %s: %w", node.Name, err)
 	}
 	oc.node = node

@@ -19,9 +19,6 @@ package bench
 import (
 	"context"
 	"fmt"
-	"os"
-	"path/filepath"
-	"slices"
 	"sync"
 	"time"
 
@@ -31,6 +28,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 
+	infrav1 "github.com/kindnode/cluster-api-provider-kubernetes/apis/infrastructure/v1alpha1"
 	"github.com/kindnode/cluster-api-provider-kubernetes/apis/kindnode/v1alpha1"
 	apisv1alpha1 "github.com/kindnode/cluster-api-provider-kubernetes/apis/v1alpha1"
 	"github.com/kindnode/cluster-api-provider-kubernetes/internal/kindnode"
@@ -130,7 +128,7 @@ func (ph *phases) nodePods(ctx context.Context, res *Result, p *provider) error 
 		return fmt.Errorf("NodePods: %w", err)
 	}
 	res.NodePodCreate = create
-	res.Latencies = ph.latencies(names)
+	res.Latencies = ph.latenciesOf("NodePod", nodePodNamespace, names)
 
 	ph.logf("NodePods: deleting %d", len(nps))
 	del, err := ph.timed(ctx, wentAway, keys, func(i int) error {
@@ -156,10 +154,6 @@ func (ph *phases) nodePods(ctx context.Context, res *Result, p *provider) error 
 	res.APIRequests = map[string]float64{}
 	for m, v := range req1 {
 		res.APIRequests[m] = v - req0[m]
-	}
-	// Kept for a closer look: reconciles, work queue and client metrics by controller.
-	if b, err := p.metrics(ctx); err == nil {
-		_ = os.WriteFile(filepath.Join(ph.work, "provider-metrics.txt"), b, 0o600)
 	}
 	return nil
 }
@@ -188,6 +182,12 @@ func (ph *phases) describe(ctx context.Context, k key) string {
 			return err.Error()
 		}
 		return fmt.Sprintf("node %q, phase %s, deleting %v, conditions %v", p.Spec.NodeName, p.Status.Phase, p.DeletionTimestamp != nil, p.Status.Conditions)
+	case "KubernetesMachine":
+		km := &infrav1.KubernetesMachine{}
+		if err := ph.oc.kube.Get(ctx, nn, km); err != nil {
+			return err.Error()
+		}
+		return fmt.Sprintf("deleting %v, finalizers %v, providerID %q, conditions %v", km.DeletionTimestamp != nil, km.Finalizers, km.Spec.ProviderID, km.Status.Conditions)
 	default:
 		np := &v1alpha1.NodePod{}
 		if err := ph.oc.kube.Get(ctx, nn, np); err != nil {
@@ -195,20 +195,6 @@ func (ph *phases) describe(ctx context.Context, k key) string {
 		}
 		return fmt.Sprintf("deleting %v, finalizers %v, conditions %v", np.DeletionTimestamp != nil, np.Finalizers, np.Status.Conditions)
 	}
-}
-
-// latencies are, sorted, the times from each node Pod turning Ready to its NodePod turning Ready.
-func (ph *phases) latencies(names []string) []time.Duration {
-	lat := make([]time.Duration, 0, len(names))
-	for _, n := range names {
-		pod, ok1 := ph.oc.rec.at(becameReady, key{"Pod", nodePodNamespace, n})
-		np, ok2 := ph.oc.rec.at(becameReady, key{"NodePod", nodePodNamespace, n})
-		if ok1 && ok2 {
-			lat = append(lat, np.Sub(pod))
-		}
-	}
-	slices.Sort(lat)
-	return lat
 }
 
 // parallel calls do(0) … do(n-1), workers at a time, and returns the first error.

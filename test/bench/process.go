@@ -45,12 +45,20 @@ type process struct {
 
 // startProcess runs bin with args, its output going to logPath.
 func startProcess(name, logPath, bin string, args ...string) (*process, error) {
+	return startProcessEnv(name, logPath, bin, nil, args...)
+}
+
+// startProcessEnv is startProcess with env added to the harness's own environment; a later entry wins.
+func startProcessEnv(name, logPath, bin string, env []string, args ...string) (*process, error) {
 	f, err := os.Create(logPath) //nolint:gosec // The path is the harness's own work directory.
 	if err != nil {
 		return nil, err
 	}
 	cmd := exec.Command(bin, args...) //nolint:gosec // The harness runs the binaries it was told to run.
 	cmd.Stdout, cmd.Stderr = f, f
+	if env != nil {
+		cmd.Env = append(os.Environ(), env...)
+	}
 	if err := cmd.Start(); err != nil {
 		_ = f.Close()
 		return nil, fmt.Errorf("cannot start %s: %w", name, err)

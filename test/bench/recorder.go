@@ -25,9 +25,11 @@ import (
 	xpv2 "github.com/crossplane/crossplane/apis/v2/core/v2"
 	corev1 "k8s.io/api/core/v1"
 	toolscache "k8s.io/client-go/tools/cache"
+	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
+	infrav1 "github.com/kindnode/cluster-api-provider-kubernetes/apis/infrastructure/v1alpha1"
 	"github.com/kindnode/cluster-api-provider-kubernetes/apis/kindnode/v1alpha1"
 )
 
@@ -58,8 +60,9 @@ func newRecorder() *recorder {
 	return &recorder{seen: map[happening]map[key]time.Time{becameReady: {}, wentAway: {}}}
 }
 
-// watch records the Pods and NodePods of ca and offers every Pod to schedule.
-func (r *recorder) watch(ctx context.Context, ca cache.Cache, schedule func(*corev1.Pod)) error {
+// watch records the Pods and NodePods of ca, and its KubernetesMachines when machines is set, and offers
+// every Pod to schedule.
+func (r *recorder) watch(ctx context.Context, ca cache.Cache, machines bool, schedule func(*corev1.Pod)) error {
 	pods, err := ca.GetInformer(ctx, &corev1.Pod{})
 	if err != nil {
 		return err
@@ -92,10 +95,30 @@ func (r *recorder) watch(ctx context.Context, ca cache.Cache, schedule func(*cor
 			r.note(becameReady, key{"NodePod", np.Namespace, np.Name})
 		}
 	}
-	_, err = nps.AddEventHandler(toolscache.ResourceEventHandlerFuncs{
+	if _, err := nps.AddEventHandler(toolscache.ResourceEventHandlerFuncs{
 		AddFunc:    onNodePod,
 		UpdateFunc: func(_, obj any) { onNodePod(obj) },
 		DeleteFunc: func(obj any) { r.gone("NodePod", obj) },
+	}); err != nil || !machines {
+		return err
+	}
+
+	kms, err := ca.GetInformer(ctx, &infrav1.KubernetesMachine{})
+	if err != nil {
+		return err
+	}
+	// A KubernetesMachine counts as Ready once it is provisioned, what Cluster API's Machine controller waits
+	// for.
+	onMachine := func(obj any) {
+		km, ok := obj.(*infrav1.KubernetesMachine)
+		if ok && km.DeletionTimestamp == nil && ptr.Deref(km.Status.Initialization.Provisioned, false) {
+			r.note(becameReady, key{"KubernetesMachine", km.Namespace, km.Name})
+		}
+	}
+	_, err = kms.AddEventHandler(toolscache.ResourceEventHandlerFuncs{
+		AddFunc:    onMachine,
+		UpdateFunc: func(_, obj any) { onMachine(obj) },
+		DeleteFunc: func(obj any) { r.gone("KubernetesMachine", obj) },
 	})
 	return err
 }

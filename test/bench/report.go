@@ -42,6 +42,18 @@ const (
 	MetricServerCPU       = "nodepod_server_cpu"
 	MetricProviderPeakRSS = "provider_peak_rss"
 	MetricRequestsPerNode = "api_requests_per_nodepod"
+
+	MetricMachineCreate          = "kubernetesmachine_create"
+	MetricMachineDelete          = "kubernetesmachine_delete"
+	MetricMachineCreateRatio     = "kubernetesmachine_create_ratio"
+	MetricMachineDeleteRatio     = "kubernetesmachine_delete_ratio"
+	MetricMachineVsNodePodCreate = "kubernetesmachine_vs_nodepod_create"
+	MetricMachineVsNodePodDelete = "kubernetesmachine_vs_nodepod_delete"
+	MetricMachineLatencyP50      = "kubernetesmachine_latency_p50"
+	MetricMachineLatencyP99      = "kubernetesmachine_latency_p99"
+	MetricMachineProviderCPU     = "kubernetesmachine_provider_cpu"
+	MetricMachineServerCPU       = "kubernetesmachine_server_cpu"
+	MetricRequestsPerMachine     = "api_requests_per_kubernetesmachine"
 )
 
 // A Row is one measured value.
@@ -69,29 +81,66 @@ var Targets = []Target{
 	{Metric: MetricProviderPeakRSS, Limit: 100},
 }
 
-// Rows are the values of r, in the order of the table.
+// Rows are the values of r, in the order of the table: the floor, then each workload the run measured.
+// The KubernetesMachine rows have no targets; they compare with the floor and the NodePods of the same run.
 func (r *Result) Rows() []Row {
 	n := float64(r.Nodes)
-	requests := 0.0
-	for _, v := range r.APIRequests {
-		requests += v
-	}
-	return []Row{
+	rows := []Row{
 		{MetricFloorCreate, fmt.Sprintf("floor: %d Pods created -> all Ready", r.Nodes), r.FloorCreate.Seconds(), "s"},
 		{MetricFloorDelete, fmt.Sprintf("floor: %d Pods deleted -> all gone", r.Nodes), r.FloorDelete.Seconds(), "s"},
-		{MetricNodePodCreate, fmt.Sprintf("%d NodePods created -> all Ready", r.Nodes), r.NodePodCreate.Seconds(), "s"},
-		{MetricNodePodDelete, fmt.Sprintf("%d NodePods deleted -> all gone", r.Nodes), r.NodePodDelete.Seconds(), "s"},
-		{MetricCreateRatio, "create, NodePods / floor", ratio(r.NodePodCreate, r.FloorCreate), "x"},
-		{MetricDeleteRatio, "delete, NodePods / floor", ratio(r.NodePodDelete, r.FloorDelete), "x"},
-		{MetricLatencyP50, "Pod Ready -> NodePod Ready, p50", quantile(r.Latencies, 0.50).Seconds(), "s"},
-		{MetricLatencyP90, "Pod Ready -> NodePod Ready, p90", quantile(r.Latencies, 0.90).Seconds(), "s"},
-		{MetricLatencyP99, "Pod Ready -> NodePod Ready, p99", quantile(r.Latencies, 0.99).Seconds(), "s"},
-		{MetricProviderCPU, "provider CPU, NodePod create + delete", r.ProviderCPU.Seconds(), "s"},
-		{MetricFloorServerCPU, "kube-apiserver + etcd CPU, floor create + delete", r.FloorServerCPU.Seconds(), "s"},
-		{MetricServerCPU, "kube-apiserver + etcd CPU, NodePod create + delete", r.NodePodServerCPU.Seconds(), "s"},
-		{MetricProviderPeakRSS, "provider peak RSS (VmHWM)", float64(r.ProviderPeakRSS) / (1 << 20), "MiB"},
-		{MetricRequestsPerNode, "provider API requests per NodePod", requests / n, "req"},
 	}
+	if r.Measures(WorkloadNodePod) {
+		rows = append(rows,
+			Row{MetricNodePodCreate, fmt.Sprintf("%d NodePods created -> all Ready", r.Nodes), r.NodePodCreate.Seconds(), "s"},
+			Row{MetricNodePodDelete, fmt.Sprintf("%d NodePods deleted -> all gone", r.Nodes), r.NodePodDelete.Seconds(), "s"},
+			Row{MetricCreateRatio, "create, NodePods / floor", ratio(r.NodePodCreate, r.FloorCreate), "x"},
+			Row{MetricDeleteRatio, "delete, NodePods / floor", ratio(r.NodePodDelete, r.FloorDelete), "x"},
+			Row{MetricLatencyP50, "Pod Ready -> NodePod Ready, p50", quantile(r.Latencies, 0.50).Seconds(), "s"},
+			Row{MetricLatencyP90, "Pod Ready -> NodePod Ready, p90", quantile(r.Latencies, 0.90).Seconds(), "s"},
+			Row{MetricLatencyP99, "Pod Ready -> NodePod Ready, p99", quantile(r.Latencies, 0.99).Seconds(), "s"},
+			Row{MetricProviderCPU, "provider CPU, NodePod create + delete", r.ProviderCPU.Seconds(), "s"},
+		)
+	}
+	rows = append(rows, Row{MetricFloorServerCPU, "kube-apiserver + etcd CPU, floor create + delete", r.FloorServerCPU.Seconds(), "s"})
+	if r.Measures(WorkloadNodePod) {
+		rows = append(rows,
+			Row{MetricServerCPU, "kube-apiserver + etcd CPU, NodePod create + delete", r.NodePodServerCPU.Seconds(), "s"},
+		)
+	}
+	rows = append(rows, Row{MetricProviderPeakRSS, "provider peak RSS (VmHWM)", float64(r.ProviderPeakRSS) / (1 << 20), "MiB"})
+	if r.Measures(WorkloadNodePod) {
+		rows = append(rows, Row{MetricRequestsPerNode, "provider API requests per NodePod", sum(r.APIRequests) / n, "req"})
+	}
+	if r.Measures(WorkloadKubernetesMachine) {
+		rows = append(rows,
+			Row{MetricMachineCreate, fmt.Sprintf("%d KubernetesMachines created -> all provisioned", r.Nodes), r.MachineCreate.Seconds(), "s"},
+			Row{MetricMachineDelete, fmt.Sprintf("%d KubernetesMachines deleted -> all gone", r.Nodes), r.MachineDelete.Seconds(), "s"},
+			Row{MetricMachineCreateRatio, "create, KubernetesMachines / floor", ratio(r.MachineCreate, r.FloorCreate), "x"},
+			Row{MetricMachineDeleteRatio, "delete, KubernetesMachines / floor", ratio(r.MachineDelete, r.FloorDelete), "x"},
+		)
+		if r.Measures(WorkloadNodePod) {
+			rows = append(rows,
+				Row{MetricMachineVsNodePodCreate, "create, KubernetesMachines / NodePods", ratio(r.MachineCreate, r.NodePodCreate), "x"},
+				Row{MetricMachineVsNodePodDelete, "delete, KubernetesMachines / NodePods", ratio(r.MachineDelete, r.NodePodDelete), "x"},
+			)
+		}
+		rows = append(rows,
+			Row{MetricMachineLatencyP50, "Pod Ready -> KubernetesMachine provisioned, p50", quantile(r.MachineLatencies, 0.50).Seconds(), "s"},
+			Row{MetricMachineLatencyP99, "Pod Ready -> KubernetesMachine provisioned, p99", quantile(r.MachineLatencies, 0.99).Seconds(), "s"},
+			Row{MetricMachineProviderCPU, "provider CPU, KubernetesMachine create + delete", r.MachineProviderCPU.Seconds(), "s"},
+			Row{MetricMachineServerCPU, "kube-apiserver + etcd CPU, KubernetesMachine create + delete", r.MachineServerCPU.Seconds(), "s"},
+			Row{MetricRequestsPerMachine, "provider API requests per KubernetesMachine", sum(r.MachineAPIRequests) / n, "req"},
+		)
+	}
+	return rows
+}
+
+func sum(m map[string]float64) float64 {
+	s := 0.0
+	for _, v := range m {
+		s += v
+	}
+	return s
 }
 
 func ratio(a, b time.Duration) float64 {
@@ -124,7 +173,7 @@ func (r *Result) target(metric string) (Target, bool) {
 // that applies at r.Nodes. A missed target is news, not an error.
 func Report(w io.Writer, r *Result) error {
 	var b strings.Builder
-	fmt.Fprintf(&b, "\nNodePod benchmark, N=%d\n", r.Nodes)
+	fmt.Fprintf(&b, "\nbenchmark (%s), N=%d\n", strings.Join(r.Workloads, ", "), r.Nodes)
 	tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "METRIC\tVALUE\tUNIT\tTARGET\tRESULT")
 	var lines []string
@@ -144,14 +193,24 @@ func Report(w io.Writer, r *Result) error {
 	if err := tw.Flush(); err != nil {
 		return err
 	}
-	fmt.Fprintf(&b, "NodePods Ready %d/%d, deleted %d/%d; provider API requests by method:", r.NodePodsReady, r.Nodes, r.NodePodsDeleted, r.Nodes)
-	for _, m := range slices.Sorted(maps.Keys(r.APIRequests)) {
-		fmt.Fprintf(&b, " %s=%.0f", m, r.APIRequests[m])
+	if r.Measures(WorkloadNodePod) {
+		fmt.Fprintf(&b, "NodePods Ready %d/%d, deleted %d/%d; provider API requests by method:", r.NodePodsReady, r.Nodes, r.NodePodsDeleted, r.Nodes)
+		byMethod(&b, r.APIRequests)
 	}
-	b.WriteString("\n")
+	if r.Measures(WorkloadKubernetesMachine) {
+		fmt.Fprintf(&b, "KubernetesMachines provisioned %d/%d, deleted %d/%d; provider API requests by method:", r.MachinesProvisioned, r.Nodes, r.MachinesDeleted, r.Nodes)
+		byMethod(&b, r.MachineAPIRequests)
+	}
 	for _, l := range lines {
 		b.WriteString(l + "\n")
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+func byMethod(b *strings.Builder, requests map[string]float64) {
+	for _, m := range slices.Sorted(maps.Keys(requests)) {
+		fmt.Fprintf(b, " %s=%.0f", m, requests[m])
+	}
+	b.WriteString("\n")
 }

@@ -14,8 +14,8 @@ See the License for the specific language governing permissions and
 limitations under the License.
 */
 
-// Command bench runs the NodePod benchmark of test/bench once per node count and prints, for each, a table and
-// BENCH lines with PASS or MISS against the provider's targets. It exits non-zero only when the harness
+// Command bench runs the benchmark of test/bench once per node count and prints, for each, a table and BENCH
+// lines with PASS or MISS against the provider's targets (the KubernetesMachine rows have none). It exits non-zero only when the harness
 // itself fails, never for a missed target.
 package main
 
@@ -40,6 +40,7 @@ func main() {
 		parallelism  = flag.Int("parallelism", 16, "Creates or deletes in flight at once, in every phase.")
 		timeout      = flag.Duration("phase-timeout", 10*time.Minute, "The longest a create or delete phase may take.")
 		workDir      = flag.String("workdir", "", "Where kubeconfigs and logs go; a temporary directory, removed after success, when empty.")
+		workloads    = flag.String("workloads", "nodepod,kubernetesmachine", "Comma-separated workloads measured after the floor: nodepod, kubernetesmachine or both.")
 		profile      = flag.Bool("profile", false, "Collect CPU profiles of the provider and the outer kube-apiserver over the NodePod phases into --workdir (needs --workdir).")
 		providerArgs []string
 	)
@@ -63,10 +64,21 @@ func main() {
 		WorkDir:      *workDir,
 		Log:          os.Stderr,
 		Profile:      *profile,
+		Workloads:    split(*workloads),
 	}); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
 	}
+}
+
+func split(list string) []string {
+	var out []string
+	for _, s := range strings.Split(list, ",") {
+		if s = strings.TrimSpace(s); s != "" {
+			out = append(out, s)
+		}
+	}
+	return out
 }
 
 func run(ctx context.Context, nodes string, cfg bench.Config) error {
