@@ -44,13 +44,14 @@ FUZZTIME ?= 30s
 fuzz:
 	$(GO) test -run='^$$' -fuzz=FuzzParse -fuzztime=$(FUZZTIME) ./internal/bootstrap/
 
-## bench: the NodePod benchmark (test/bench): kube-apiserver + etcd + kwok, the provider as a separate process, BENCH_NODES Pods and NodePods; prints tables and PASS/MISS per target, never fails on a miss.
+## bench: the benchmark (test/bench): kube-apiserver + etcd + kwok, the provider as a separate process, BENCH_NODES Pods, then NodePods and KubernetesMachines (BENCH_WORKLOADS); prints tables and PASS/MISS per target, never fails on a miss.
 BENCH_NODES ?= 100,1000
+BENCH_WORKLOADS ?= nodepod,kubernetesmachine
 BENCH_FLAGS ?=
 .PHONY: bench
 bench: build
 	@assets="$$(bash hack/testbin.sh)" && bash hack/kwok.sh >/dev/null && \
-		KUBEBUILDER_ASSETS="$$assets" $(GO) run ./test/bench/cmd/bench --nodes=$(BENCH_NODES) --provider=$(BIN)/provider $(BENCH_FLAGS)
+		KUBEBUILDER_ASSETS="$$assets" $(GO) run ./test/bench/cmd/bench --nodes=$(BENCH_NODES) --workloads=$(BENCH_WORKLOADS) --provider=$(BIN)/provider $(BENCH_FLAGS)
 
 ## bench-go: Go benchmarks (Pod Ready -> NodePod Ready latency against a real API server, in process).
 .PHONY: bench-go
