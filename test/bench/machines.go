@@ -74,15 +74,10 @@ func (ph *phases) machines(ctx context.Context, res *Result, p *provider) error 
 		return fmt.Errorf("KubernetesMachines: %w", err)
 	}
 
-	cpu0, err := p.cpu()
+	before, err := ph.usage(ctx, p)
 	if err != nil {
 		return err
 	}
-	req0, err := p.requests(ctx)
-	if err != nil {
-		return err
-	}
-	srv0 := ph.serverCPU()
 
 	keys := keysOf("KubernetesMachine", machineNamespace, names)
 	ph.logf("KubernetesMachines: creating %d", len(names))
@@ -106,21 +101,11 @@ func (ph *phases) machines(ctx context.Context, res *Result, p *provider) error 
 	}
 	res.MachineDelete = del
 
-	time.Sleep(settle)
-	cpu1, err := p.cpu()
+	spent, err := ph.spentSince(ctx, p, before)
 	if err != nil {
 		return err
 	}
-	req1, err := p.requests(ctx)
-	if err != nil {
-		return err
-	}
-	res.MachineProviderCPU = cpu1 - cpu0
-	res.MachineServerCPU = ph.serverCPU() - srv0
-	res.MachineAPIRequests = map[string]float64{}
-	for m, v := range req1 {
-		res.MachineAPIRequests[m] = v - req0[m]
-	}
+	res.MachineProviderCPU, res.MachineServerCPU, res.MachineAPIRequests = spent.providerCPU, spent.serverCPU, spent.requests
 	return nil
 }
 

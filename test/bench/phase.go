@@ -96,15 +96,10 @@ func (ph *phases) floor(ctx context.Context, res *Result) error {
 // reading the provider's CPU time and API requests before and after.
 func (ph *phases) nodePods(ctx context.Context, res *Result, p *provider) error {
 	names := nodeNames(ph.cfg.Nodes)
-	cpu0, err := p.cpu()
+	before, err := ph.usage(ctx, p)
 	if err != nil {
 		return err
 	}
-	req0, err := p.requests(ctx)
-	if err != nil {
-		return err
-	}
-	srv0 := ph.serverCPU()
 
 	if ph.cfg.Profile {
 		defer providerProfiler(p).collect(ctx, ph.work, "provider", ph.logf)()
@@ -140,22 +135,48 @@ func (ph *phases) nodePods(ctx context.Context, res *Result, p *provider) error 
 	}
 	res.NodePodDelete = del
 
-	time.Sleep(settle)
-	cpu1, err := p.cpu()
+	spent, err := ph.spentSince(ctx, p, before)
 	if err != nil {
 		return err
 	}
-	req1, err := p.requests(ctx)
-	if err != nil {
-		return err
-	}
-	res.ProviderCPU = cpu1 - cpu0
-	res.NodePodServerCPU = ph.serverCPU() - srv0
-	res.APIRequests = map[string]float64{}
-	for m, v := range req1 {
-		res.APIRequests[m] = v - req0[m]
-	}
+	res.ProviderCPU, res.NodePodServerCPU, res.APIRequests = spent.providerCPU, spent.serverCPU, spent.requests
 	return nil
+}
+
+// usage is what the provider and the outer cluster's servers have spent up to a moment; a phase reads it
+// before it starts and subtracts that from what it reads after.
+type usage struct {
+	providerCPU, serverCPU time.Duration
+	// requests counts the provider's API requests by HTTP method.
+	requests map[string]float64
+}
+
+// usage reads the provider's CPU time and request counts and the servers' CPU time now.
+func (ph *phases) usage(ctx context.Context, p *provider) (usage, error) {
+	cpu, err := p.cpu()
+	if err != nil {
+		return usage{}, err
+	}
+	req, err := p.requests(ctx)
+	if err != nil {
+		return usage{}, err
+	}
+	return usage{providerCPU: cpu, serverCPU: ph.serverCPU(), requests: req}, nil
+}
+
+// spentSince waits settle for the provider to finish what the phase's last event started, then returns what
+// was spent since before.
+func (ph *phases) spentSince(ctx context.Context, p *provider, before usage) (usage, error) {
+	time.Sleep(settle)
+	now, err := ph.usage(ctx, p)
+	if err != nil {
+		return usage{}, err
+	}
+	spent := usage{providerCPU: now.providerCPU - before.providerCPU, serverCPU: now.serverCPU - before.serverCPU, requests: map[string]float64{}}
+	for m, v := range now.requests {
+		spent.requests[m] = v - before.requests[m]
+	}
+	return spent, nil
 }
 
 // timed sends do(i) for every key, cfg.Parallelism at a time, and returns the time from the first request to
