@@ -31,30 +31,17 @@ import (
 	"go.uber.org/zap/zapcore"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/util/rand"
 	"k8s.io/client-go/rest"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
-	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
-
-	"github.com/crossplane/crossplane-runtime/v2/pkg/controller"
-	"github.com/crossplane/crossplane-runtime/v2/pkg/feature"
-	"github.com/crossplane/crossplane-runtime/v2/pkg/gate"
-	"github.com/crossplane/crossplane-runtime/v2/pkg/logging"
-	"github.com/crossplane/crossplane-runtime/v2/pkg/ratelimiter"
 
 	"github.com/kindnode/cluster-api-provider-kubernetes/apis/v1alpha1"
 	"github.com/kindnode/cluster-api-provider-kubernetes/internal/bootstrap"
-	"github.com/kindnode/cluster-api-provider-kubernetes/internal/clients"
-	kncontroller "github.com/kindnode/cluster-api-provider-kubernetes/internal/controller"
-	"github.com/kindnode/cluster-api-provider-kubernetes/internal/controller/nodepod"
 	"github.com/kindnode/cluster-api-provider-kubernetes/internal/testenv"
+	"github.com/kindnode/cluster-api-provider-kubernetes/internal/testprovider"
 )
-
-// pollInterval is far longer than any test: whatever a test sees happen was caused by a watch event.
-const pollInterval = time.Hour
 
 // timeout is generous on purpose: these tests check behaviour; latency is measured by the benchmarks.
 const timeout = 60 * time.Second
@@ -161,32 +148,7 @@ func run(m *testing.M) int {
 func startManager(ctx context.Context) error {
 	zl := zap.New(zap.UseDevMode(os.Getenv("TEST_DEBUG") != ""), zap.WriteTo(os.Stderr), zap.Level(zapLevel()))
 	ctrl.SetLogger(zl)
-	mgr, err := ctrl.NewManager(env.Config, ctrl.Options{
-		Scheme:  env.Scheme,
-		Metrics: metricsserver.Options{BindAddress: "0"},
-	})
-	if err != nil {
-		return err
-	}
-	o := controller.Options{
-		Logger:                  logging.NewLogrLogger(zl.WithName("provider")),
-		MaxConcurrentReconciles: 5,
-		PollInterval:            pollInterval,
-		GlobalRateLimiter:       ratelimiter.NewGlobal(100),
-		Features:                &feature.Flags{},
-		Gate:                    new(gate.Gate[schema.GroupVersionKind]),
-	}
-	o.Features.Enable(feature.EnableBetaManagementPolicies)
-	clusters := clients.NewRegistry(mgr.GetConfig(), env.Scheme, clients.WithSyncTimeout(10*time.Second))
-	if err := kncontroller.Setup(ctx, mgr, o, nodepod.Options{Clusters: clusters, Executor: execs.executor}, ""); err != nil {
-		return err
-	}
-	go func() {
-		if err := mgr.Start(ctx); err != nil {
-			fmt.Fprintln(os.Stderr, "manager:", err)
-		}
-	}()
-	return nil
+	return testprovider.Start(ctx, env, zl, execs.executor)
 }
 
 // waitFor polls fn until it returns nil or the timeout passes, then fails the test with fn's last error.

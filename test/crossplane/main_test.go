@@ -40,21 +40,12 @@ import (
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
-	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 	"sigs.k8s.io/yaml"
-
-	"github.com/crossplane/crossplane-runtime/v2/pkg/controller"
-	"github.com/crossplane/crossplane-runtime/v2/pkg/feature"
-	"github.com/crossplane/crossplane-runtime/v2/pkg/gate"
-	"github.com/crossplane/crossplane-runtime/v2/pkg/logging"
-	"github.com/crossplane/crossplane-runtime/v2/pkg/ratelimiter"
 
 	apisv1alpha1 "github.com/kindnode/cluster-api-provider-kubernetes/apis/v1alpha1"
 	"github.com/kindnode/cluster-api-provider-kubernetes/internal/bootstrap"
-	"github.com/kindnode/cluster-api-provider-kubernetes/internal/clients"
-	kncontroller "github.com/kindnode/cluster-api-provider-kubernetes/internal/controller"
-	"github.com/kindnode/cluster-api-provider-kubernetes/internal/controller/nodepod"
 	"github.com/kindnode/cluster-api-provider-kubernetes/internal/testenv"
+	"github.com/kindnode/cluster-api-provider-kubernetes/internal/testprovider"
 )
 
 // timeout bounds each wait; the tests check behaviour, not latency.
@@ -351,34 +342,7 @@ func installConfiguration(ctx context.Context, cli, dir, cacheDir string) error 
 // startProvider runs the provider's controllers in process against the API server, set up as cmd/provider
 // sets them up, with bootstrap commands going to execs.
 func startProvider(ctx context.Context) error {
-	zl := ctrl.Log
-	mgr, err := ctrl.NewManager(env.Config, ctrl.Options{
-		Scheme:                 env.Scheme,
-		Metrics:                metricsserver.Options{BindAddress: "0"},
-		HealthProbeBindAddress: "0",
-	})
-	if err != nil {
-		return err
-	}
-	o := controller.Options{
-		Logger:                  logging.NewLogrLogger(zl.WithName("provider")),
-		MaxConcurrentReconciles: 5,
-		PollInterval:            time.Hour, // What the tests see happen was caused by a watch event.
-		GlobalRateLimiter:       ratelimiter.NewGlobal(100),
-		Features:                &feature.Flags{},
-		Gate:                    new(gate.Gate[schema.GroupVersionKind]),
-	}
-	o.Features.Enable(feature.EnableBetaManagementPolicies)
-	clusters := clients.NewRegistry(mgr.GetConfig(), env.Scheme, clients.WithSyncTimeout(10*time.Second))
-	if err := kncontroller.Setup(ctx, mgr, o, nodepod.Options{Clusters: clusters, Executor: execs.executor}, ""); err != nil {
-		return err
-	}
-	go func() {
-		if err := mgr.Start(ctx); err != nil {
-			fmt.Fprintln(os.Stderr, "provider manager:", err)
-		}
-	}()
-	return nil
+	return testprovider.Start(ctx, env, ctrl.Log, execs.executor)
 }
 
 func zapLevel() zapcore.Level {
