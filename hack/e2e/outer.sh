@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # outer.sh creates (or reuses) the outer cluster: a kind cluster on the kindnode node image, with the node image,
-# the provider's manager, Cluster API's managers and certissuer loaded so that Pods can run them without a
-# registry.
+# the provider's manager, Cluster API's managers, certissuer, Crossplane and the KindCluster function loaded so
+# that Pods can run them without a registry.
 #
 # Usage: hack/e2e/outer.sh [up|down|kubeconfig]
 set -euo pipefail
@@ -24,7 +24,7 @@ up() {
   else
     "${KIND}" export kubeconfig --name "${CLUSTER}" --kubeconfig "${KUBECONFIG_OUT}" >&2
   fi
-  local images=("${NODE_IMAGE}" "${MANAGER_IMAGE}" localhost/kindnode/certissuer:dev)
+  local images=("${NODE_IMAGE}" "${MANAGER_IMAGE}" localhost/kindnode/certissuer:dev "${CROSSPLANE_IMAGE}" "${FUNCTION_IMAGE}")
   local m
   for m in cluster-api-controller kubeadm-bootstrap-controller kubeadm-control-plane-controller; do
     images+=("${CAPI_IMAGE_REPOSITORY}/${m}:${CAPI_VERSION}")

@@ -11,6 +11,10 @@
 #   localhost/kindnode/certissuer:dev          cert-manager's stand-in for the e2e run (hack/e2e/certissuer)
 #   ${CAPI_IMAGE_REPOSITORY}/{cluster-api,kubeadm-bootstrap,kubeadm-control-plane}-controller:${CAPI_VERSION}
 #                                              Cluster API's managers (hack/capi-build.sh)
+#   localhost/kindnode/crossplane:${CROSSPLANE_VERSION}
+#                                              Crossplane core (hack/tools/crossplane-core), laid out as its
+#                                              release image: /crds, /webhookconfigurations, user 65532
+#   localhost/kindnode/function-kindcluster:dev the KindCluster composition function's runtime
 # Each image is rebuilt only when its inputs changed (label dev.kindnode.inputs). Prints the node image.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -84,9 +88,10 @@ program() {
 static() { program "$1" scratch "$2" /usr/local/bin "${3:-}"; }
 on_tools() { program "$1" "${TOOLS_IMAGE}" "$2" /usr/local/bin; }
 
-log "building kindnode-net, the manager and certissuer from this repository"
+log "building kindnode-net, the manager, the KindCluster function and certissuer from this repository"
 mkdir -p "${work}/repo-bin"
-(cd "${repo}" && CGO_ENABLED=0 go build -trimpath -ldflags "-s -w" -o "${work}/repo-bin/" ./cmd/kindnode-net ./cmd/provider ./hack/e2e/certissuer)
+(cd "${repo}" && CGO_ENABLED=0 go build -trimpath -ldflags "-s -w" -o "${work}/repo-bin/" \
+  ./cmd/kindnode-net ./cmd/provider ./cmd/function-kindcluster ./hack/e2e/certissuer)
 
 for c in kube-apiserver kube-controller-manager kube-scheduler; do
   static "registry.k8s.io/${c}:${K8S_VERSION}" "${k8s}/${c}"
@@ -99,12 +104,34 @@ static "${LOCAL_PATH_IMAGE}" "${bin}/local-path-provisioner-${LOCAL_PATH_VERSION
 on_tools "${NET_IMAGE}" "${work}/repo-bin/kindnode-net"
 static "${MANAGER_IMAGE}" "${work}/repo-bin/provider" entry
 static "${CERTISSUER_IMAGE}" "${work}/repo-bin/certissuer" entry
+static "${FUNCTION_IMAGE}" "${work}/repo-bin/function-kindcluster" entry
 # Cluster API's managers, as its release images lay them out (/manager, which its Deployments run).
 for m in cluster-api-controller kubeadm-bootstrap-controller kubeadm-control-plane-controller; do
   mkdir -p "${work}/${m}"
   cp "${bin}/cluster-api-${CAPI_VERSION}/${m}" "${work}/${m}/manager"
   program "${CAPI_IMAGE_REPOSITORY}/${m}:${CAPI_VERSION}" scratch "${work}/${m}/manager" "" entry
 done
+
+# Crossplane core with its version stamped in, as its releases are (packages check their crossplane.version
+# constraint against it); `crossplane core init` applies /crds and /webhookconfigurations.
+log "building Crossplane ${CROSSPLANE_VERSION} (hack/tools/crossplane-core)"
+ctx="${work}/crossplane"
+mkdir -p "${ctx}"
+(cd "${repo}/hack/tools/crossplane-core" && CGO_ENABLED=0 go build -trimpath -o "${ctx}/crossplane" \
+  -ldflags "-s -w -X github.com/crossplane/crossplane-runtime/v2/pkg/version.version=${CROSSPLANE_VERSION}" \
+  github.com/crossplane/crossplane/v2/cmd/crossplane)
+xp="$(cd "${repo}/hack/tools/crossplane-core" && go list -m -f '{{.Dir}}' github.com/crossplane/crossplane/v2)"
+cp -r "${xp}/cluster/crds" "${xp}/cluster/webhookconfigurations" "${ctx}/"
+chmod -R u+w "${ctx}"
+cat >"${ctx}/Dockerfile" <<'DOCKERFILE'
+FROM scratch
+COPY crossplane /usr/local/bin/crossplane
+COPY crds /crds
+COPY webhookconfigurations /webhookconfigurations
+USER 65532:65532
+ENTRYPOINT ["/usr/local/bin/crossplane"]
+DOCKERFILE
+image "${CROSSPLANE_IMAGE}" "${ctx}"
 
 # The node image.
 ctx="${work}/node"

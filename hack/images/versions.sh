@@ -25,6 +25,13 @@ CAPI_VERSION="$(awk '$1 == "sigs.k8s.io/cluster-api" { print $2 }' "$(dirname "$
 
 CAPI_IMAGE_REPOSITORY="localhost/kindnode"
 
+# Crossplane (core and its Helm chart, for the e2e run's Crossplane path): the version
+# hack/tools/crossplane-core/go.mod pins; the image is built from that module as Crossplane's release image is
+# laid out, the chart comes from the same module (cluster/charts/crossplane).
+CROSSPLANE_VERSION="$(awk '$1 == "github.com/crossplane/crossplane/v2" { print $2 }' "$(dirname "${BASH_SOURCE[0]}")/../tools/crossplane-core/go.mod")"
+CROSSPLANE_IMAGE="localhost/kindnode/crossplane:${CROSSPLANE_VERSION}"
+FUNCTION_IMAGE="localhost/kindnode/function-kindcluster:dev"
+
 # Tools.
 KIND_VERSION="v0.33.0"
 DEBIAN_SUITE="bookworm"
