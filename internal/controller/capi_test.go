@@ -173,7 +173,7 @@ func TestClusterAPIControlPlaneMachine(t *testing.T) {
 		}
 		// The kubelet is told the same provider ID through kubeadm, so Cluster API can match the Node.
 		var kubeadmYAML string
-		for _, c := range execs.commands(ns, name) {
+		for _, c := range execs.Commands(ns, name) {
 			if len(c.Argv) == 5 && strings.HasSuffix(c.Argv[4], "kubeadm.yaml") {
 				kubeadmYAML = c.Stdin
 			}

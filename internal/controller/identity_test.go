@@ -38,7 +38,7 @@ const addressData = "## template: jinja\n#cloud-config\nruncmd:\n- 'echo adverti
 // advertised returns the addresses the fake node was told to advertise, in order.
 func advertised(ns, pod string) []string {
 	var out []string
-	for _, c := range execs.commands(ns, pod) {
+	for _, c := range execs.Commands(ns, pod) {
 		line := strings.Join(c.Argv, " ")
 		if i := strings.Index(line, "echo advertise "); i >= 0 {
 			out = append(out, strings.TrimSpace(line[i+len("echo advertise "):]))

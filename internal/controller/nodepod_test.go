@@ -409,7 +409,7 @@ func TestNodePodBootstrapSucceeds(t *testing.T) {
 
 	var argv []string
 	var wrote string
-	for _, c := range execs.commands(ns, name) {
+	for _, c := range execs.Commands(ns, name) {
 		argv = append(argv, strings.Join(c.Argv, " "))
 		if len(c.Argv) == 5 && c.Argv[4] == "/run/kubeadm/kubeadm.yaml" {
 			wrote = c.Stdin
@@ -434,10 +434,10 @@ func TestNodePodBootstrapSucceeds(t *testing.T) {
 	}
 
 	// A bootstrapped node is not bootstrapped again when its Pod changes.
-	before := len(execs.commands(ns, name))
+	before := len(execs.Commands(ns, name))
 	markRunningReady(t, pod)
 	time.Sleep(time.Second)
-	if after := len(execs.commands(ns, name)); after != before {
+	if after := len(execs.Commands(ns, name)); after != before {
 		t.Errorf("the bootstrap ran again: %d commands, then %d", before, after)
 	}
 }

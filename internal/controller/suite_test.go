@@ -19,11 +19,8 @@ package controller_test
 import (
 	"context"
 	"fmt"
-	"io"
 	"os"
-	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -32,13 +29,11 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/rand"
-	"k8s.io/client-go/rest"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 
 	"github.com/kindnode/cluster-api-provider-kubernetes/apis/v1alpha1"
-	"github.com/kindnode/cluster-api-provider-kubernetes/internal/bootstrap"
 	"github.com/kindnode/cluster-api-provider-kubernetes/internal/testenv"
 	"github.com/kindnode/cluster-api-provider-kubernetes/internal/testprovider"
 )
@@ -47,65 +42,16 @@ import (
 const timeout = 60 * time.Second
 
 var (
-	env   *testenv.Env
-	kube  client.Client
-	execs = &execRecorder{runs: map[string][]recordedExec{}}
+	env  *testenv.Env
+	kube client.Client
+	// execs answers the bootstrap of fakeExecPrefix Pods.
+	execs = testprovider.NewExecRecorderFor(func(pod string) bool { return strings.HasPrefix(pod, fakeExecPrefix) })
 )
 
 // fakeExecPrefix marks node Pods whose pods/exec the tests answer themselves. No kubelet runs next to the
 // test API server, so a real exec can only fail (TestNodePodBootstrapFailureIsReported relies on that);
 // Pods named with this prefix show what the controller does when it succeeds.
 const fakeExecPrefix = "fake-exec-"
-
-// recordedExec is one command a test executor received.
-type recordedExec struct {
-	Argv  []string
-	Stdin string
-}
-
-// execRecorder hands out executors: pods/exec for ordinary Pods, a recorder for fakeExecPrefix Pods.
-type execRecorder struct {
-	mu   sync.Mutex
-	runs map[string][]recordedExec
-}
-
-func (r *execRecorder) executor(cfg *rest.Config, namespace, pod, container string) bootstrap.Executor {
-	if !strings.HasPrefix(pod, fakeExecPrefix) {
-		return &bootstrap.PodExecutor{Config: cfg, Namespace: namespace, Pod: pod, Container: container}
-	}
-	return execFunc(func(argv []string, stdin io.Reader) error {
-		r.mu.Lock()
-		defer r.mu.Unlock()
-		key := namespace + "/" + pod
-		in := ""
-		if stdin != nil {
-			b, _ := io.ReadAll(stdin)
-			in = string(b)
-		}
-		if slices.Equal(argv, []string{"test", "-e", bootstrap.SentinelPath}) {
-			for _, c := range r.runs[key] {
-				if slices.Equal(c.Argv, []string{"touch", bootstrap.SentinelPath}) {
-					return nil
-				}
-			}
-			return &bootstrap.ExitError{Code: 1}
-		}
-		r.runs[key] = append(r.runs[key], recordedExec{Argv: argv, Stdin: in})
-		return nil
-	})
-}
-
-func (r *execRecorder) commands(namespace, pod string) []recordedExec {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return slices.Clone(r.runs[namespace+"/"+pod])
-}
-
-type execFunc func(argv []string, stdin io.Reader) error
-
-func (f execFunc) Exec(_ context.Context, argv []string, stdin io.Reader, _, _ io.Writer) error {
-	return f(argv, stdin)
-}
 
 func TestMain(m *testing.M) {
 	os.Exit(run(m))
@@ -148,7 +94,7 @@ func run(m *testing.M) int {
 func startManager(ctx context.Context) error {
 	zl := zap.New(zap.UseDevMode(os.Getenv("TEST_DEBUG") != ""), zap.WriteTo(os.Stderr), zap.Level(zapLevel()))
 	ctrl.SetLogger(zl)
-	return testprovider.Start(ctx, env, zl, execs.executor)
+	return testprovider.Start(ctx, env, zl, execs.Executor)
 }
 
 // waitFor polls fn until it returns nil or the timeout passes, then fails the test with fn's last error.

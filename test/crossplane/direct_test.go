@@ -280,12 +280,12 @@ func TestDirect(t *testing.T) {
 	// The provider makes the node Pod; once a kubelet would run it, the provider bootstraps the node with
 	// the function's kubeadm init data.
 	nodePodReady(t, ns, "demo-control-plane-0")
-	init, ok := execs.wrote(ns, "demo-control-plane-0", "/run/kubeadm/kubeadm.yaml")
+	init, ok := execs.Wrote(ns, "demo-control-plane-0", "/run/kubeadm/kubeadm.yaml")
 	if !ok || !strings.Contains(init, "controlPlaneEndpoint: "+net.JoinHostPort(svc.Spec.ClusterIP, "6443")) {
 		t.Errorf("the first control-plane node did not get kubeadm init configuration for the endpoint; it got %q", init)
 	}
 	var ran []string
-	for _, c := range execs.commands(ns, "demo-control-plane-0") {
+	for _, c := range execs.Commands(ns, "demo-control-plane-0") {
 		ran = append(ran, strings.Join(c.Argv, " "))
 	}
 	if !strings.Contains(strings.Join(ran, "\n"), "kubeadm init") {
@@ -305,7 +305,7 @@ func TestDirect(t *testing.T) {
 	})
 	nodePodReady(t, ns, "demo-worker-0")
 	nodePodReady(t, ns, "demo-worker-1")
-	if _, ok := execs.wrote(ns, "demo-worker-1", "/run/kubeadm/kubeadm-join-config.yaml"); !ok {
+	if _, ok := execs.Wrote(ns, "demo-worker-1", "/run/kubeadm/kubeadm-join-config.yaml"); !ok {
 		t.Errorf("worker demo-worker-1 did not get kubeadm join configuration")
 	}
 	waitFor(t, "the KindCluster ready", func() error {

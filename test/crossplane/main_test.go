@@ -20,12 +20,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"slices"
-	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -43,7 +40,6 @@ import (
 	"sigs.k8s.io/yaml"
 
 	apisv1alpha1 "github.com/kindnode/cluster-api-provider-kubernetes/apis/v1alpha1"
-	"github.com/kindnode/cluster-api-provider-kubernetes/internal/bootstrap"
 	"github.com/kindnode/cluster-api-provider-kubernetes/internal/testenv"
 	"github.com/kindnode/cluster-api-provider-kubernetes/internal/testprovider"
 )
@@ -58,7 +54,7 @@ const functionName = "kindnode-function-kindcluster"
 var (
 	env   *testenv.Env
 	kube  client.Client
-	execs = &execRecorder{runs: map[string][]recordedExec{}}
+	execs = testprovider.NewExecRecorder()
 
 	// fnEndpoint is where the function process serves, as the FunctionRevision's status.endpoint says.
 	fnEndpoint string
@@ -342,7 +338,7 @@ func installConfiguration(ctx context.Context, cli, dir, cacheDir string) error 
 // startProvider runs the provider's controllers in process against the API server, set up as cmd/provider
 // sets them up, with bootstrap commands going to execs.
 func startProvider(ctx context.Context) error {
-	return testprovider.Start(ctx, env, ctrl.Log, execs.executor)
+	return testprovider.Start(ctx, env, ctrl.Log, execs.Executor)
 }
 
 func zapLevel() zapcore.Level {
@@ -423,63 +419,4 @@ func gone(ctx context.Context, obj client.Object) error {
 		return err
 	}
 	return fmt.Errorf("%s/%s still exists (deletion timestamp %v, finalizers %v)", obj.GetNamespace(), obj.GetName(), obj.GetDeletionTimestamp(), obj.GetFinalizers())
-}
-
-// recordedExec is one command a node received.
-type recordedExec struct {
-	Argv  []string
-	Stdin string
-}
-
-// execRecorder stands in for pods/exec into node Pods: no kubelet runs next to the test API server. Every
-// command succeeds and is recorded; the bootstrap sentinel exists once the bootstrap touched it.
-type execRecorder struct {
-	mu   sync.Mutex
-	runs map[string][]recordedExec
-}
-
-func (r *execRecorder) executor(_ *rest.Config, namespace, pod, _ string) bootstrap.Executor {
-	return execFunc(func(argv []string, stdin io.Reader) error {
-		r.mu.Lock()
-		defer r.mu.Unlock()
-		key := namespace + "/" + pod
-		if slices.Equal(argv, []string{"test", "-e", bootstrap.SentinelPath}) {
-			for _, c := range r.runs[key] {
-				if slices.Equal(c.Argv, []string{"touch", bootstrap.SentinelPath}) {
-					return nil
-				}
-			}
-			return &bootstrap.ExitError{Code: 1}
-		}
-		in := ""
-		if stdin != nil {
-			b, _ := io.ReadAll(stdin)
-			in = string(b)
-		}
-		r.runs[key] = append(r.runs[key], recordedExec{Argv: argv, Stdin: in})
-		return nil
-	})
-}
-
-// commands returns what a node received, one command a line.
-func (r *execRecorder) commands(namespace, pod string) []recordedExec {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return slices.Clone(r.runs[namespace+"/"+pod])
-}
-
-// wrote returns what the bootstrap wrote to path in a node, as it went over stdin.
-func (r *execRecorder) wrote(namespace, pod, path string) (string, bool) {
-	for _, c := range r.commands(namespace, pod) {
-		if len(c.Argv) > 0 && c.Argv[len(c.Argv)-1] == path && strings.Contains(strings.Join(c.Argv, " "), "cat >") {
-			return c.Stdin, true
-		}
-	}
-	return "", false
-}
-
-type execFunc func(argv []string, stdin io.Reader) error
-
-func (f execFunc) Exec(_ context.Context, argv []string, stdin io.Reader, _, _ io.Writer) error {
-	return f(argv, stdin)
 }
