@@ -18,7 +18,9 @@ package reconciler
 
 import (
 	"maps"
+	"slices"
 
+	"k8s.io/apimachinery/pkg/api/equality"
 	"sigs.k8s.io/controller-runtime/pkg/event"
 	"sigs.k8s.io/controller-runtime/pkg/predicate"
 
@@ -57,4 +59,28 @@ func (annotationsChanged) Update(e event.UpdateEvent) bool {
 		delete(cur, meta.AnnotationKeyExternalName)
 	}
 	return !maps.Equal(old, cur)
+}
+
+// SpecOrMetadataChanged passes the updates of an object that change more than its status: its spec (a new
+// generation), labels, annotations, finalizers, owner references or deletion. A Cluster API controller that
+// writes its object's status only reads the rest of it, so each of its own status writes would otherwise
+// cost a reconcile that finds nothing new.
+func SpecOrMetadataChanged() predicate.Predicate {
+	return predicate.Or(predicate.GenerationChangedPredicate{}, predicate.LabelChangedPredicate{},
+		predicate.AnnotationChangedPredicate{}, metadataChanged{})
+}
+
+// metadataChanged passes updates that change finalizers, owner references or the deletion timestamp.
+type metadataChanged struct {
+	predicate.Funcs
+}
+
+func (metadataChanged) Update(e event.UpdateEvent) bool {
+	if e.ObjectOld == nil || e.ObjectNew == nil {
+		return false
+	}
+	o, n := e.ObjectOld, e.ObjectNew
+	return !slices.Equal(o.GetFinalizers(), n.GetFinalizers()) ||
+		!equality.Semantic.DeepEqual(o.GetOwnerReferences(), n.GetOwnerReferences()) ||
+		!o.GetDeletionTimestamp().Equal(n.GetDeletionTimestamp())
 }

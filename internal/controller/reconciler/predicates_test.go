@@ -94,3 +94,56 @@ func TestDesiredStateChanged(t *testing.T) {
 		})
 	}
 }
+
+func TestSpecOrMetadataChanged(t *testing.T) {
+	now := metav1.Now()
+	cases := map[string]struct {
+		reason string
+		change func(*v1alpha1.NodePod)
+		want   bool
+	}{
+		"StatusOnly": {
+			reason: "A status write is the controller's own: nothing it reads changed.",
+			change: func(np *v1alpha1.NodePod) { np.Status.AtProvider.PodIP = "10.0.0.1"; np.ResourceVersion = "2" },
+			want:   false,
+		},
+		"SpecChanged": {
+			reason: "A new generation is a new desired state.",
+			change: func(np *v1alpha1.NodePod) { np.Generation = 2 },
+			want:   true,
+		},
+		"AnnotationChanged": {
+			reason: "An annotation such as Cluster API's paused one changes what the controller does.",
+			change: func(np *v1alpha1.NodePod) { np.Annotations = map[string]string{"cluster.x-k8s.io/paused": ""} },
+			want:   true,
+		},
+		"FinalizerAdded": {
+			reason: "A controller that adds its finalizer and returns continues on the update.",
+			change: func(np *v1alpha1.NodePod) { np.Finalizers = []string{"f"} },
+			want:   true,
+		},
+		"OwnerSet": {
+			reason: "Cluster API's owner reference is what a Cluster API controller waits for.",
+			change: func(np *v1alpha1.NodePod) {
+				np.OwnerReferences = []metav1.OwnerReference{{APIVersion: "cluster.x-k8s.io/v1beta2", Kind: "Machine", Name: "m"}}
+			},
+			want: true,
+		},
+		"DeletionBegun": {
+			reason: "A deletion is what a controller must act on.",
+			change: func(np *v1alpha1.NodePod) { np.DeletionTimestamp = &now },
+			want:   true,
+		},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			old := nodePod(1, nil, nil)
+			cur := old.DeepCopy()
+			tc.change(cur)
+			got := SpecOrMetadataChanged().Update(event.UpdateEvent{ObjectOld: old, ObjectNew: cur})
+			if diff := cmp.Diff(tc.want, got); diff != "" {
+				t.Errorf("%s\nUpdate(...): -want, +got:\n%s", tc.reason, diff)
+			}
+		})
+	}
+}
