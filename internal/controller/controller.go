@@ -31,6 +31,7 @@ import (
 	"github.com/kindnode/cluster-api-provider-kubernetes/apis/kindnode/v1alpha1"
 	apisv1alpha1 "github.com/kindnode/cluster-api-provider-kubernetes/apis/v1alpha1"
 
+	"github.com/kindnode/cluster-api-provider-kubernetes/internal/clients"
 	"github.com/kindnode/cluster-api-provider-kubernetes/internal/controller/config"
 	"github.com/kindnode/cluster-api-provider-kubernetes/internal/controller/kubernetescluster"
 	"github.com/kindnode/cluster-api-provider-kubernetes/internal/controller/kubernetesmachine"
@@ -72,18 +73,20 @@ func setupManaged(mgr ctrl.Manager, o controller.Options, no nodepod.Options) {
 }
 
 // setupClusterAPI adds the KubernetesCluster and KubernetesMachine controllers once the Cluster API CRDs and
-// the provider's own exist.
+// the provider's own exist. Each reads through a client that waits for the cache to see its own writes: a
+// reconcile that starts right after the previous one wrote would otherwise read the object as it was, and
+// its status write would fail with a conflict and be retried.
 func setupClusterAPI(ctx context.Context, mgr ctrl.Manager, o controller.Options, watchFilter string) {
 	log := o.Logger
 	copts := o.ForControllerRuntime()
 	o.Gate.Register(func() {
-		if err := (&kubernetescluster.Reconciler{Client: mgr.GetClient(), WatchFilterValue: watchFilter}).SetupWithManager(ctx, mgr, copts); err != nil {
+		if err := (&kubernetescluster.Reconciler{Client: clients.NewConsistentClient(mgr.GetClient()), WatchFilterValue: watchFilter}).SetupWithManager(ctx, mgr, copts); err != nil {
 			log.Info("Cannot set up the KubernetesCluster controller", "error", err)
 		}
 	}, infrav1.GroupVersion.WithKind("KubernetesCluster"), clusterv1.GroupVersion.WithKind("Cluster"),
 		v1alpha1.NodeServiceGroupVersionKind, apisv1alpha1.ProviderConfigGroupVersionKind)
 	o.Gate.Register(func() {
-		if err := (&kubernetesmachine.Reconciler{Client: mgr.GetClient(), WatchFilterValue: watchFilter}).SetupWithManager(ctx, mgr, copts); err != nil {
+		if err := (&kubernetesmachine.Reconciler{Client: clients.NewConsistentClient(mgr.GetClient()), WatchFilterValue: watchFilter}).SetupWithManager(ctx, mgr, copts); err != nil {
 			log.Info("Cannot set up the KubernetesMachine controller", "error", err)
 		}
 	}, infrav1.GroupVersion.WithKind("KubernetesMachine"), infrav1.GroupVersion.WithKind("KubernetesCluster"),

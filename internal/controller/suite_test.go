@@ -46,6 +46,8 @@ var (
 	kube client.Client
 	// execs answers the bootstrap of fakeExecPrefix Pods.
 	execs = testprovider.NewExecRecorderFor(func(pod string) bool { return strings.HasPrefix(pod, fakeExecPrefix) })
+	// requests are the API requests the provider sent.
+	requests = &testprovider.Requests{}
 )
 
 // fakeExecPrefix marks node Pods whose pods/exec the tests answer themselves. No kubelet runs next to the
@@ -94,7 +96,7 @@ func run(m *testing.M) int {
 func startManager(ctx context.Context) error {
 	zl := zap.New(zap.UseDevMode(os.Getenv("TEST_DEBUG") != ""), zap.WriteTo(os.Stderr), zap.Level(zapLevel()))
 	ctrl.SetLogger(zl)
-	return testprovider.Start(ctx, env, zl, execs.Executor)
+	return testprovider.Start(ctx, env, zl, execs.Executor, testprovider.RecordingRequests(requests))
 }
 
 // waitFor polls fn until it returns nil or the timeout passes, then fails the test with fn's last error.

@@ -47,10 +47,22 @@ import (
 // happen was caused by a watch event.
 const PollInterval = time.Hour
 
+// An Option changes how Start runs the provider.
+type Option func(*rest.Config)
+
+// RecordingRequests records every API request the provider sends in r.
+func RecordingRequests(r *Requests) Option {
+	return func(cfg *rest.Config) { cfg.Wrap(r.wrap) }
+}
+
 // Start runs the provider's controllers in process against e until ctx ends, set up as cmd/provider
 // sets them up (safe-start gate included), with bootstrap commands going to executor.
-func Start(ctx context.Context, e *testenv.Env, log logr.Logger, executor func(cfg *rest.Config, namespace, pod, container string) bootstrap.Executor) error {
-	mgr, err := ctrl.NewManager(e.Config, ctrl.Options{
+func Start(ctx context.Context, e *testenv.Env, log logr.Logger, executor func(cfg *rest.Config, namespace, pod, container string) bootstrap.Executor, opts ...Option) error {
+	cfg := rest.CopyConfig(e.Config)
+	for _, o := range opts {
+		o(cfg)
+	}
+	mgr, err := ctrl.NewManager(cfg, ctrl.Options{
 		Scheme:  e.Scheme,
 		Metrics: metricsserver.Options{BindAddress: "0"},
 	})

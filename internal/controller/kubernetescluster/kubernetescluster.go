@@ -34,7 +34,6 @@ import (
 	"sigs.k8s.io/cluster-api/util/annotations"
 	"sigs.k8s.io/cluster-api/util/conditions"
 	"sigs.k8s.io/cluster-api/util/finalizers"
-	"sigs.k8s.io/cluster-api/util/patch"
 	"sigs.k8s.io/cluster-api/util/paused"
 	"sigs.k8s.io/cluster-api/util/predicates"
 	ctrl "sigs.k8s.io/controller-runtime"
@@ -49,6 +48,7 @@ import (
 	infrav1 "github.com/kindnode/cluster-api-provider-kubernetes/apis/infrastructure/v1alpha1"
 	kindnodev1alpha1 "github.com/kindnode/cluster-api-provider-kubernetes/apis/kindnode/v1alpha1"
 	apisv1alpha1 "github.com/kindnode/cluster-api-provider-kubernetes/apis/v1alpha1"
+	"github.com/kindnode/cluster-api-provider-kubernetes/internal/controller/reconciler"
 )
 
 // Conditions of a KubernetesCluster.
@@ -81,7 +81,7 @@ type Reconciler struct {
 func (r *Reconciler) SetupWithManager(ctx context.Context, mgr ctrl.Manager, o controller.Options) error {
 	log := ctrl.LoggerFrom(ctx).WithValues("controller", "kubernetescluster")
 	return ctrl.NewControllerManagedBy(mgr).
-		For(&infrav1.KubernetesCluster{}).
+		For(&infrav1.KubernetesCluster{}, builder.WithPredicates(reconciler.SpecOrMetadataChanged())).
 		Named("kubernetescluster").
 		WithOptions(o).
 		WithEventFilter(predicates.ResourceHasFilterLabel(mgr.GetScheme(), log, r.WatchFilterValue)).
@@ -114,18 +114,19 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (_ ctrl.Re
 	if added, err := finalizers.EnsureFinalizer(ctx, r.Client, kc, infrav1.ClusterFinalizer); err != nil || added {
 		return ctrl.Result{}, err
 	}
-	helper, err := patch.NewHelper(kc, r.Client)
-	if err != nil {
+	// A paused object gets its Paused condition at once and nothing else; an object that is not gets it with
+	// the rest of its status, rather than in a write of its own that the next reconcile starts over from.
+	if ptr.Deref(cluster.Spec.Paused, false) || annotations.HasPaused(kc) {
+		_, _, err := paused.EnsurePausedCondition(ctx, r.Client, cluster, kc)
 		return ctrl.Result{}, err
 	}
-	if isPaused, requeue, err := paused.EnsurePausedCondition(ctx, r.Client, cluster, kc); err != nil || isPaused || requeue {
-		return ctrl.Result{}, err
-	}
+	before := kc.DeepCopy()
+	conditions.Set(kc, metav1.Condition{Type: clusterv1.PausedCondition, Status: metav1.ConditionFalse, Reason: clusterv1.NotPausedReason})
 	defer func() {
 		if err := summarize(kc); err != nil {
 			reterr = kerrorsutil.NewAggregate([]error{reterr, err})
 		}
-		if err := helper.Patch(ctx, kc, patch.WithOwnedConditions{Conditions: []string{clusterv1.PausedCondition, clusterv1.ReadyCondition, EndpointReadyCondition}}); err != nil {
+		if err := reconciler.PatchChanges(ctx, r.Client, before, kc); err != nil {
 			reterr = kerrorsutil.NewAggregate([]error{reterr, err})
 		}
 	}()

@@ -29,9 +29,9 @@ import (
 	"k8s.io/utils/ptr"
 	clusterv1 "sigs.k8s.io/cluster-api/api/core/v1beta2"
 	"sigs.k8s.io/cluster-api/util"
+	"sigs.k8s.io/cluster-api/util/annotations"
 	"sigs.k8s.io/cluster-api/util/conditions"
 	"sigs.k8s.io/cluster-api/util/finalizers"
-	"sigs.k8s.io/cluster-api/util/patch"
 	"sigs.k8s.io/cluster-api/util/paused"
 	"sigs.k8s.io/cluster-api/util/predicates"
 	ctrl "sigs.k8s.io/controller-runtime"
@@ -40,11 +40,13 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/controller"
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
 	"sigs.k8s.io/controller-runtime/pkg/handler"
+	"sigs.k8s.io/controller-runtime/pkg/predicate"
 
 	infrav1 "github.com/kindnode/cluster-api-provider-kubernetes/apis/infrastructure/v1alpha1"
 	kindnodev1alpha1 "github.com/kindnode/cluster-api-provider-kubernetes/apis/kindnode/v1alpha1"
 	apisv1alpha1 "github.com/kindnode/cluster-api-provider-kubernetes/apis/v1alpha1"
 	"github.com/kindnode/cluster-api-provider-kubernetes/internal/controller/kubernetescluster"
+	"github.com/kindnode/cluster-api-provider-kubernetes/internal/controller/reconciler"
 	"github.com/kindnode/cluster-api-provider-kubernetes/internal/kindnode"
 )
 
@@ -80,13 +82,15 @@ func (r *Reconciler) SetupWithManager(ctx context.Context, mgr ctrl.Manager, o c
 		return err
 	}
 	return ctrl.NewControllerManagedBy(mgr).
-		For(&infrav1.KubernetesMachine{}).
+		For(&infrav1.KubernetesMachine{}, builder.WithPredicates(reconciler.SpecOrMetadataChanged())).
 		Named("kubernetesmachine").
 		WithOptions(o).
 		WithEventFilter(predicates.ResourceHasFilterLabel(mgr.GetScheme(), log, r.WatchFilterValue)).
-		Owns(&kindnodev1alpha1.NodePod{}).
+		Owns(&kindnodev1alpha1.NodePod{}, builder.WithPredicates(nodePodChanged())).
+		// A reconcile reads a Machine's spec and labels, never its status, which Cluster API writes often.
 		Watches(&clusterv1.Machine{},
-			handler.EnqueueRequestsFromMapFunc(util.MachineToInfrastructureMapFunc(infrav1.GroupVersion.WithKind("KubernetesMachine")))).
+			handler.EnqueueRequestsFromMapFunc(util.MachineToInfrastructureMapFunc(infrav1.GroupVersion.WithKind("KubernetesMachine"))),
+			builder.WithPredicates(predicate.Or(predicate.GenerationChangedPredicate{}, predicate.LabelChangedPredicate{}))).
 		Watches(&clusterv1.Cluster{},
 			handler.EnqueueRequestsFromMapFunc(clusterToMachines),
 			builder.WithPredicates(predicates.ClusterPausedTransitionsOrInfrastructureProvisioned(mgr.GetScheme(), log))).
@@ -125,20 +129,19 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (_ ctrl.Re
 	if added, err := finalizers.EnsureFinalizer(ctx, r.Client, km, infrav1.MachineFinalizer); err != nil || added {
 		return ctrl.Result{}, err
 	}
-	helper, err := patch.NewHelper(km, r.Client)
-	if err != nil {
+	// A paused object gets its Paused condition at once and nothing else; an object that is not gets it with
+	// the rest of its status, rather than in a write of its own that the next reconcile starts over from.
+	if ptr.Deref(cluster.Spec.Paused, false) || annotations.HasPaused(km) {
+		_, _, err := paused.EnsurePausedCondition(ctx, r.Client, cluster, km)
 		return ctrl.Result{}, err
 	}
-	if isPaused, requeue, err := paused.EnsurePausedCondition(ctx, r.Client, cluster, km); err != nil || isPaused || requeue {
-		return ctrl.Result{}, err
-	}
+	before := km.DeepCopy()
+	conditions.Set(km, metav1.Condition{Type: clusterv1.PausedCondition, Status: metav1.ConditionFalse, Reason: clusterv1.NotPausedReason})
 	defer func() {
 		if err := summarize(km); err != nil {
 			reterr = kerrorsutil.NewAggregate([]error{reterr, err})
 		}
-		if err := helper.Patch(ctx, km, patch.WithOwnedConditions{Conditions: []string{
-			clusterv1.PausedCondition, clusterv1.ReadyCondition, NodePodReadyCondition, BootstrappedCondition,
-		}}); err != nil {
+		if err := reconciler.PatchChanges(ctx, r.Client, before, km); err != nil {
 			reterr = kerrorsutil.NewAggregate([]error{reterr, err})
 		}
 	}()
