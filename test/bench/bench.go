@@ -77,7 +77,8 @@ type Result struct {
 	FloorServerCPU, NodePodServerCPU time.Duration
 	// ProviderPeakRSS is the provider's peak resident set size over its whole life, in bytes.
 	ProviderPeakRSS int64
-	// APIRequests is how many requests the provider's clients sent over the NodePod phases, by HTTP method.
+	// APIRequests is how many requests the provider's clients sent over the NodePod phases, by HTTP method;
+	// those the API server refused or failed by method and code, as PATCH(409).
 	APIRequests map[string]float64
 
 	// Workloads are Config.Workloads, defaulted.
@@ -94,7 +95,7 @@ type Result struct {
 	// kube-apiserver and etcd over the KubernetesMachine phases.
 	MachineProviderCPU, MachineServerCPU time.Duration
 	// MachineAPIRequests is how many requests the provider's clients sent over the KubernetesMachine phases,
-	// by HTTP method.
+	// as APIRequests counts them.
 	MachineAPIRequests map[string]float64
 }
 

@@ -150,7 +150,9 @@ func (p *provider) metrics(ctx context.Context) ([]byte, error) {
 	return b, nil
 }
 
-// parseRequests sums requestsMetric by its method label from the Prometheus text format.
+// parseRequests sums requestsMetric by its method label from the Prometheus text format. Requests the API
+// server refused or failed are counted apart, as METHOD(code): a conflict is a write based on a stale read,
+// and that is worth seeing among the requests it wasted.
 func parseRequests(r io.Reader) (map[string]float64, error) {
 	byMethod := map[string]float64{}
 	s := bufio.NewScanner(r)
@@ -168,7 +170,11 @@ func parseRequests(r io.Reader) (map[string]float64, error) {
 		if err != nil {
 			return nil, fmt.Errorf("cannot parse %q: %w", line, err)
 		}
-		byMethod[label(line[:i], "method")] += v
+		k := label(line[:i], "method")
+		if code := label(line[:i], "code"); code != "" && !strings.HasPrefix(code, "2") {
+			k += "(" + code + ")"
+		}
+		byMethod[k] += v
 	}
 	if err := s.Err(); err != nil {
 		return nil, err

@@ -31,14 +31,24 @@ func TestParseRequests(t *testing.T) {
 		wantErr bool
 	}{
 		"SumsByMethod": {
-			reason: "Series of every code and host add up per method; other metrics are ignored.",
+			reason: "Successful series of every code and host add up per method; other metrics are ignored.",
 			metrics: `# TYPE rest_client_requests_total counter
 rest_client_requests_total{code="200",host="127.0.0.1:6443",method="GET"} 3
-rest_client_requests_total{code="404",host="127.0.0.1:6443",method="GET"} 2
+rest_client_requests_total{code="200",host="10.0.0.1:6443",method="GET"} 2
 rest_client_requests_total{code="201",host="127.0.0.1:6443",method="POST"} 1e+03
 rest_client_request_duration_seconds_count{host="127.0.0.1:6443",verb="GET"} 99
 `,
 			want: map[string]float64{"GET": 5, "POST": 1000},
+		},
+		"RefusedApart": {
+			reason: "Requests the API server refused count apart, by code, so that conflicts show.",
+			metrics: `rest_client_requests_total{code="200",host="127.0.0.1:6443",method="PATCH"} 7
+rest_client_requests_total{code="409",host="127.0.0.1:6443",method="PATCH"} 2
+rest_client_requests_total{code="409",host="10.0.0.1:6443",method="PATCH"} 1
+rest_client_requests_total{code="404",host="127.0.0.1:6443",method="GET"} 4
+rest_client_requests_total{code="<error>",host="127.0.0.1:6443",method="GET"} 1
+`,
+			want: map[string]float64{"PATCH": 7, "PATCH(409)": 3, "GET(404)": 4, "GET(<error>)": 1},
 		},
 		"NoSeries": {
 			reason:  "Metrics without the request counter are an error, not zero requests.",
