@@ -67,6 +67,12 @@ lint:
 $(BIN)/crossplane: hack/tools/crossplane/go.mod
 	cd hack/tools/crossplane && $(GO) build -o $(BIN)/crossplane github.com/crossplane/cli/v2/cmd/crossplane
 
+# Helm, for the e2e run's Crossplane install (Crossplane's own chart, from its module).
+$(BIN)/helm: hack/tools/helm/go.mod
+	cd hack/tools/helm && $(GO) build -o $(BIN)/helm \
+		-ldflags "-X helm.sh/helm/v3/internal/version.version=$$($(GO) list -m -f '{{.Version}}' helm.sh/helm/v3)" \
+		helm.sh/helm/v3/cmd/helm
+
 ## xpkg: the Crossplane provider package (package/provider + examples/kindnode and examples/provider) as an .xpkg file.
 .PHONY: xpkg
 xpkg: $(BIN)/crossplane

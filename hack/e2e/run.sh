@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
 # run.sh is the end-to-end run on this machine, with nothing but Debian's packages and the Go module proxy.
-# An inner cluster is made through one of two front doors (MODE, default capi):
-#   capi    the seed's quickstart: clusterctl init (Cluster API + this provider, from local repositories,
-#           hack/e2e/capi.sh), clusterctl generate cluster with the seed's variables, kubectl apply;
-#   direct  the KindCluster function's direct mode (NodeService + NodePods and a kubeadm flow of its own, no
-#           Cluster API), run by hack/e2e/direct in place of Crossplane's engine.
+# An inner cluster is made through one of the front doors (MODE, default capi):
+#   capi               the seed's quickstart: clusterctl init (Cluster API + this provider, from local
+#                      repositories, hack/e2e/capi.sh), clusterctl generate cluster with the seed's variables,
+#                      kubectl apply;
+#   kindcluster-direct a KindCluster composed by Crossplane (installed with its Helm chart, hack/e2e/crossplane.sh)
+#                      in the direct mode: a NodeService and NodePods with the function's own kubeadm flow;
+#   kindcluster-capi   a KindCluster composed by Crossplane in the capi mode: Cluster API objects, which Cluster
+#                      API and this provider turn into nodes.
 # Commands:
 #   up     Docker engine, images (hack/images/build.sh), the outer kind cluster with Cluster API and the
 #          provider, and an inner cluster (1 control plane + 1 worker) booted in Pods; prints the inner nodes
@@ -14,10 +17,13 @@
 #   delete the inner cluster, then verifies that no Pod, Service, PVC or Secret of it is left in the outer one.
 #   down   deletes the outer cluster and stops the Docker engine this run started.
 #   outer  only the Docker engine, images, outer cluster, Cluster API and the provider.
+#   crossplane  Crossplane, the KindCluster function and Configuration in the outer cluster (the kindcluster-*
+#          modes' up does this too).
 #   ha     (MODE=capi) a control plane of 3 loses a node Pod; Cluster API replaces it.
 #   persist (MODE=capi) a persistent control plane of 3 loses a node Pod; it comes back as the same node.
-#   all    (make e2e) up, check, scale 2, check, scale 1, delete with MODE=capi; ha, delete, persist, delete; then create,
-#          check, scale 2, scale 1, delete with MODE=direct; down.
+#   all    (make e2e) up, check, scale 2, check, scale 1, delete with MODE=capi; ha, delete, persist, delete;
+#          crossplane; create, check, scale 2, check, scale 1, delete with MODE=kindcluster-direct; create, check,
+#          scale 2, delete with MODE=kindcluster-capi; down.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 repo="$(cd "${here}/../.." && pwd)"
@@ -32,8 +38,37 @@ step() { printf '\n==> %s (%s)\n' "$*" "$(date +%H:%M:%S)"; }
 
 outer_kubeconfig() { bash "${here}/outer.sh" kubeconfig; }
 outer() { kubectl --kubeconfig "$(outer_kubeconfig)" "$@"; }
-direct() {
-  (cd "${repo}" && go run ./hack/e2e/direct --kubeconfig "$(outer_kubeconfig)" --name "${NAME}" --namespace "${NS}" "$@")
+# kindcluster N applies the KindCluster ${NAME} of the mode MODE names with N workers, the seed's requests.
+kindcluster() {
+  outer apply -f - <<YAML
+apiVersion: platform.kindnode.dev/v1alpha1
+kind: KindCluster
+metadata:
+  name: ${NAME}
+  namespace: ${NS}
+spec:
+  crossplane:
+    compositionSelector:
+      matchLabels:
+        platform.kindnode.dev/mode: ${MODE#kindcluster-}
+  kubernetesVersion: ${K8S_VERSION}
+  serviceType: ${KUBERNETES_CONTROL_PLANE_SERVICE_TYPE}
+  controlPlane:
+    replicas: 1
+    resources:
+      requests:
+        cpu: ${KUBERNETES_CONTROLLER_MACHINE_CPU_REQUEST}
+        memory: ${KUBERNETES_CONTROLLER_MACHINE_MEMORY_REQUEST}
+  workers:
+    replicas: $1
+    resources:
+      requests:
+        cpu: ${KUBERNETES_WORKER_MACHINE_CPU_REQUEST}
+        memory: ${KUBERNETES_WORKER_MACHINE_MEMORY_REQUEST}
+  providerConfigRef:
+    kind: ClusterProviderConfig
+    name: default
+YAML
 }
 # inner runs kubectl against the inner cluster with the kubeconfig from its Secret, from inside a control-plane
 # node's Pod: the inner API server's Service is only reachable from the outer cluster.
@@ -55,8 +90,14 @@ outer_up() {
   bash "${here}/outer.sh" up >/dev/null
   step "Cluster API and the provider in the outer cluster: clusterctl init from local repositories"
   bash "${here}/capi.sh" init
-  # The direct mode's NodePods and NodeService name the outer cluster through this ClusterProviderConfig.
+  # The KindCluster direct mode's NodePods and NodeService name the outer cluster through this
+  # ClusterProviderConfig.
   outer apply -f "${repo}/examples/provider/clusterproviderconfig.yaml"
+}
+
+crossplane_up() {
+  step "Crossplane (Helm chart), the KindCluster function and Configuration in the outer cluster"
+  bash "${here}/crossplane.sh" install
 }
 
 # apply_retrying applies stdin to the outer cluster, again every 5 s for up to 2 minutes while Cluster API's
@@ -87,19 +128,27 @@ create() {
         --control-plane-machine-count 1 --worker-machine-count 1 | apply_retrying
       outer -n "${NS}" wait --for=condition=Available "cluster/${NAME}" --timeout=15m
       ;;
-    direct) direct --control-planes 1 --workers 1 --timeout 15m ;;
-    *) echo "MODE must be capi or direct, not ${MODE}" >&2; return 2 ;;
+    kindcluster-direct|kindcluster-capi)
+      kindcluster 1
+      if ! outer -n "${NS}" wait --for=condition=Ready "kindcluster/${NAME}" --timeout=15m; then
+        outer -n "${NS}" get "kindcluster/${NAME}" -o yaml >&2
+        return 1
+      fi
+      outer -n "${NS}" get "kindcluster/${NAME}" -o wide
+      ;;
+    *) echo "MODE must be capi, kindcluster-direct or kindcluster-capi, not ${MODE}" >&2; return 2 ;;
   esac
   step "inner nodes, through Secret ${NS}/${NAME}-kubeconfig"
   wait_nodes 2
   inner get nodes -o wide
+  requests
   if [[ "${MODE}" == capi ]]; then
-    requests
     bash "${here}/capi.sh" clusterctl describe cluster "${NAME}" -n "${NS}" --show-conditions KubernetesCluster
   fi
 }
 
-# requests checks that the seed's variables reached the node Pods of the given roles (default both).
+# requests checks that the seed's variables (clusterctl's, or the KindCluster's requests set from them) reached
+# the node Pods of the given roles (default both).
 requests() {
   local role want got
   for role in ${*:-control-plane worker}; do
@@ -119,6 +168,7 @@ requests() {
 
 up() {
   outer_up
+  if [[ "${MODE}" == kindcluster-* ]]; then crossplane_up; fi
   create
 }
 
@@ -150,7 +200,7 @@ scale() {
   step "workers to $1 (${MODE})"
   case "${MODE}" in
     capi) outer -n "${NS}" scale "machinedeployment/${NAME}-md-0" --replicas "$1" ;;
-    direct) direct --control-planes 1 --workers "$1" --timeout 10m ;;
+    kindcluster-*) outer -n "${NS}" patch "kindcluster/${NAME}" --type merge -p "{\"spec\":{\"workers\":{\"replicas\":$1}}}" ;;
   esac
   wait_nodes "$(($1 + 1))"
   # A worker removed by a scale down leaves its Pod in the outer cluster only until the provider deletes it.
@@ -166,7 +216,7 @@ scale() {
   fi
   # Cluster API also deletes the inner Node of a Machine it removes (the direct mode cannot reach the inner
   # cluster and leaves it NotReady).
-  if [[ "${MODE}" == capi ]]; then
+  if [[ "${MODE}" != kindcluster-direct ]]; then
     local nodes=0
     for _ in $(seq 60); do
       nodes="$(inner get nodes --no-headers | wc -l)"
@@ -185,13 +235,17 @@ delete() {
   step "delete inner cluster ${NAME} (${MODE})"
   case "${MODE}" in
     capi) outer -n "${NS}" delete "cluster/${NAME}" --timeout=5m ;;
-    direct) direct --delete --timeout 5m ;;
+    kindcluster-*) outer -n "${NS}" delete "kindcluster/${NAME}" --timeout=5m ;;
   esac
-  # Secrets owned by Cluster API's objects go with the garbage collector, a moment after their owners.
+  # Secrets owned by Cluster API's objects go with the garbage collector, a moment after their owners; the
+  # composed objects of a KindCluster go with Crossplane and then Cluster API after the KindCluster.
   local left
-  for _ in $(seq 30); do
+  for _ in $(seq 90); do
     left="$(outer -n "${NS}" get pods,services,pvc,poddisruptionbudgets,secrets -l "cluster.x-k8s.io/cluster-name=${NAME}" -o name 2>&1)"
     left+="$(outer -n "${NS}" get secrets -o name | grep "/${NAME}-" || true)"
+    # Nor any object a KindCluster composed.
+    left+="$(outer -n "${NS}" get clusters.cluster.x-k8s.io,machines.cluster.x-k8s.io,nodepods.kindnode.dev,nodeservices.kindnode.dev \
+      -o name | grep -E "/${NAME}(-|$)" || true)"
     [[ -z "${left}" ]] && break
     sleep 2
   done
@@ -306,6 +360,7 @@ case "${1:-up}" in
   up) up ;;
   create) create ;;
   outer) outer_up ;;
+  crossplane) crossplane_up ;;
   ha) ha ;;
   persist) persist ;;
   check) check ;;
@@ -318,9 +373,11 @@ case "${1:-up}" in
     MODE=capi; up; check; scale 2; check; scale 1; delete
     NAME="${base}-ha"; ha; delete
     NAME="${base}-persist"; persist; delete
-    MODE=direct NAME="${base}-direct"; create; check; scale 2; scale 1; delete
+    crossplane_up
+    MODE=kindcluster-direct NAME="${base}-xp-direct"; create; check; scale 2; check; scale 1; delete
+    MODE=kindcluster-capi NAME="${base}-xp-capi"; create; check; scale 2; check; delete
     down
     echo "end-to-end run passed in $(( $(date +%s) - start )) s"
     ;;
-  *) echo "usage: [MODE=capi|direct] $0 [up|outer|create|check|scale N|ha|persist|delete|down|all]" >&2; exit 2 ;;
+  *) echo "usage: [MODE=capi|kindcluster-direct|kindcluster-capi] $0 [up|outer|crossplane|create|check|scale N|ha|persist|delete|down|all]" >&2; exit 2 ;;
 esac
