@@ -89,6 +89,9 @@ type Result struct {
 	// MachineLatencies are, per KubernetesMachine and sorted, the time from its Pod turning Ready to it being
 	// provisioned.
 	MachineLatencies []time.Duration
+	// MachineAfterNodePod are, per KubernetesMachine and sorted, the time from its NodePod turning Ready to
+	// it being provisioned: the KubernetesMachine controller's own share of MachineLatencies.
+	MachineAfterNodePod []time.Duration
 	// MachinesProvisioned and MachinesDeleted count the KubernetesMachines seen provisioned and seen gone.
 	MachinesProvisioned, MachinesDeleted int
 	// MachineProviderCPU and MachineServerCPU are the CPU time of the provider and of the outer cluster's

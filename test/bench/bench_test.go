@@ -50,6 +50,9 @@ func TestHarness(t *testing.T) {
 	if len(res.MachineLatencies) != nodes {
 		t.Errorf("%d Pod Ready -> KubernetesMachine provisioned latencies, want %d", len(res.MachineLatencies), nodes)
 	}
+	if len(res.MachineAfterNodePod) != nodes {
+		t.Errorf("%d NodePod Ready -> KubernetesMachine provisioned latencies, want %d", len(res.MachineAfterNodePod), nodes)
+	}
 	if res.MachineAPIRequests["POST"] == 0 {
 		t.Errorf("the provider sent no creates over the KubernetesMachine phases: %v", res.MachineAPIRequests)
 	}

@@ -90,6 +90,7 @@ func (ph *phases) machines(ctx context.Context, res *Result, p *provider) error 
 	}
 	res.MachineCreate = create
 	res.MachineLatencies = ph.latenciesOf("KubernetesMachine", machineNamespace, names)
+	res.MachineAfterNodePod = ph.latenciesBetween("NodePod", "KubernetesMachine", machineNamespace, names)
 
 	ph.logf("KubernetesMachines: deleting %d", len(names))
 	del, err := ph.timed(ctx, wentAway, keys, func(i int) error {
@@ -206,12 +207,18 @@ func kubernetesMachine(m *clusterv1.Machine) *infrav1.KubernetesMachine {
 // latenciesOf are, sorted, the times from each node Pod in namespace turning Ready to the object of kind
 // with the same name turning Ready.
 func (ph *phases) latenciesOf(kind, namespace string, names []string) []time.Duration {
+	return ph.latenciesBetween("Pod", kind, namespace, names)
+}
+
+// latenciesBetween are, sorted, the times from each object of kind from in namespace turning Ready to the
+// object of kind to with the same name turning Ready.
+func (ph *phases) latenciesBetween(from, to, namespace string, names []string) []time.Duration {
 	lat := make([]time.Duration, 0, len(names))
 	for _, n := range names {
-		pod, ok1 := ph.oc.rec.at(becameReady, key{"Pod", namespace, n})
-		obj, ok2 := ph.oc.rec.at(becameReady, key{kind, namespace, n})
+		a, ok1 := ph.oc.rec.at(becameReady, key{from, namespace, n})
+		b, ok2 := ph.oc.rec.at(becameReady, key{to, namespace, n})
 		if ok1 && ok2 {
-			lat = append(lat, obj.Sub(pod))
+			lat = append(lat, b.Sub(a))
 		}
 	}
 	slices.Sort(lat)

@@ -51,6 +51,8 @@ const (
 	MetricMachineVsNodePodDelete = "kubernetesmachine_vs_nodepod_delete"
 	MetricMachineLatencyP50      = "kubernetesmachine_latency_p50"
 	MetricMachineLatencyP99      = "kubernetesmachine_latency_p99"
+	MetricMachineAfterNodePodP50 = "kubernetesmachine_after_nodepod_p50"
+	MetricMachineAfterNodePodP99 = "kubernetesmachine_after_nodepod_p99"
 	MetricMachineProviderCPU     = "kubernetesmachine_provider_cpu"
 	MetricMachineServerCPU       = "kubernetesmachine_server_cpu"
 	MetricRequestsPerMachine     = "api_requests_per_kubernetesmachine"
@@ -127,6 +129,8 @@ func (r *Result) Rows() []Row {
 		rows = append(rows,
 			Row{MetricMachineLatencyP50, "Pod Ready -> KubernetesMachine provisioned, p50", quantile(r.MachineLatencies, 0.50).Seconds(), "s"},
 			Row{MetricMachineLatencyP99, "Pod Ready -> KubernetesMachine provisioned, p99", quantile(r.MachineLatencies, 0.99).Seconds(), "s"},
+			Row{MetricMachineAfterNodePodP50, "NodePod Ready -> KubernetesMachine provisioned, p50", quantile(r.MachineAfterNodePod, 0.50).Seconds(), "s"},
+			Row{MetricMachineAfterNodePodP99, "NodePod Ready -> KubernetesMachine provisioned, p99", quantile(r.MachineAfterNodePod, 0.99).Seconds(), "s"},
 			Row{MetricMachineProviderCPU, "provider CPU, KubernetesMachine create + delete", r.MachineProviderCPU.Seconds(), "s"},
 			Row{MetricMachineServerCPU, "kube-apiserver + etcd CPU, KubernetesMachine create + delete", r.MachineServerCPU.Seconds(), "s"},
 			Row{MetricRequestsPerMachine, "provider API requests per KubernetesMachine", sum(r.MachineAPIRequests) / n, "req"},
@@ -210,6 +214,9 @@ func Report(w io.Writer, r *Result) error {
 
 func byMethod(b *strings.Builder, requests map[string]float64) {
 	for _, m := range slices.Sorted(maps.Keys(requests)) {
+		if requests[m] == 0 {
+			continue
+		}
 		fmt.Fprintf(b, " %s=%.0f", m, requests[m])
 	}
 	b.WriteString("\n")
