@@ -83,6 +83,7 @@ func TestKubernetesMachineWritesOnlyWhatChanged(t *testing.T) {
 			writes = append(writes, r)
 		}
 	}
+	t.Logf("%d writes to the KubernetesMachine:\n%s", len(writes), lines(writes))
 	if len(writes) > maxMachineWrites {
 		t.Errorf("the provider sent %d writes to one KubernetesMachine, more than %d:\n%s", len(writes), maxMachineWrites, lines(writes))
 	}
