@@ -91,11 +91,13 @@ CONFIGURATION_XPKG := $(OUTPUT)/configuration-kindcluster-$(VERSION).xpkg
 function:
 	$(GO) build -o $(BIN)/function-kindcluster ./cmd/function-kindcluster
 
-## xpkg-function: the function's Crossplane package (without a runtime image; see README).
+## xpkg-function: the function's Crossplane package; FUNCTION_RUNTIME_IMAGE=localhost/kindnode/function-kindcluster:dev (built by make images) embeds that runtime image from the local Docker engine, without it the package has none (see README).
+FUNCTION_RUNTIME_IMAGE ?=
 .PHONY: xpkg-function
 xpkg-function: $(BIN)/crossplane
 	@mkdir -p $(OUTPUT)
-	$(BIN)/crossplane xpkg build --package-root=package/function --examples-root=examples/kindcluster --package-file=$(FUNCTION_XPKG)
+	$(BIN)/crossplane xpkg build --package-root=package/function --examples-root=examples/kindcluster --package-file=$(FUNCTION_XPKG) \
+		$(if $(FUNCTION_RUNTIME_IMAGE),--embed-runtime-image=$(FUNCTION_RUNTIME_IMAGE))
 	@echo "wrote $(FUNCTION_XPKG)"
 
 ## xpkg-configuration: the Configuration package with the KindCluster XRDs and Compositions.
