@@ -235,12 +235,22 @@ func selfSignedCertificate(commonName string, dnsNames []string, now time.Time) 
 
 func (i *Issuer) injectAll(ctx context.Context) error {
 	var errs []error
-	crds := &apiextensionsv1.CustomResourceDefinitionList{}
+	// CRDs are large (a cluster with Cluster API and Crossplane holds megabytes of them) and few ask for a
+	// CA: list their metadata only, read those that do.
+	crds := &metav1.PartialObjectMetadataList{}
+	crds.SetGroupVersionKind(apiextensionsv1.SchemeGroupVersion.WithKind("CustomResourceDefinitionList"))
 	if err := i.Client.List(ctx, crds); err != nil {
 		errs = append(errs, fmt.Errorf("cannot list CRDs: %w", err))
 	}
 	for idx := range crds.Items {
-		crd := &crds.Items[idx]
+		if crds.Items[idx].GetAnnotations()[injectAnnotation] == "" {
+			continue
+		}
+		crd := &apiextensionsv1.CustomResourceDefinition{}
+		if err := i.Client.Get(ctx, types.NamespacedName{Name: crds.Items[idx].GetName()}, crd); err != nil {
+			errs = append(errs, client.IgnoreNotFound(err))
+			continue
+		}
 		c := crd.Spec.Conversion
 		if c == nil || c.Strategy != apiextensionsv1.WebhookConverter || c.Webhook == nil || c.Webhook.ClientConfig == nil {
 			continue
