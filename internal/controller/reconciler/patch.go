@@ -21,6 +21,7 @@ import (
 	"fmt"
 	"reflect"
 
+	kerrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
@@ -83,7 +84,12 @@ func PatchChanges(ctx context.Context, c client.Client, before, obj StatusObject
 	if err != nil {
 		return err
 	}
-	if err := c.Status().Patch(ctx, obj, client.RawPatch(types.MergePatchType, data)); err != nil {
+	err = c.Status().Patch(ctx, obj, client.RawPatch(types.MergePatchType, data))
+	if kerrors.IsNotFound(err) && !obj.GetDeletionTimestamp().IsZero() {
+		// Deleted meanwhile: there is no status left to write.
+		return nil
+	}
+	if err != nil {
 		return fmt.Errorf("cannot patch the status: %w", err)
 	}
 	return nil

@@ -92,6 +92,15 @@ func TestPatchChanges(t *testing.T) {
 				km.Status.FailureDomain = "theirs"
 			})},
 		},
+		"GoneMeanwhile": {
+			reason: "A deleted object whose last finalizer someone else removed since has no status left to write.",
+			change: ready,
+			meanwhile: func(km *infrav1.KubernetesMachine) {
+				km.DeletionTimestamp = ptr.To(metav1.Now())
+				km.Finalizers = nil
+			},
+			want: want{sent: []string{"status"}},
+		},
 		"LastFinalizerRemoved": {
 			reason: "Once the last finalizer of a deleted object is gone, so is the object: its status is not written.",
 			change: func(km *infrav1.KubernetesMachine) {
@@ -137,19 +146,27 @@ func TestPatchChanges(t *testing.T) {
 			if tc.meanwhile != nil {
 				theirs := read.DeepCopy()
 				tc.meanwhile(theirs)
-				if theirs.DeletionTimestamp != nil {
+				switch {
+				case theirs.DeletionTimestamp == nil:
+					if err := c.Status().Update(ctx, theirs); err != nil {
+						t.Fatal(err)
+					}
+				default:
 					if err := c.Delete(ctx, theirs); err != nil {
 						t.Fatal(err)
 					}
-				} else if err := c.Status().Update(ctx, theirs); err != nil {
-					t.Fatal(err)
-				}
-				sent = nil
-				if theirs.DeletionTimestamp != nil {
 					if err := c.Get(ctx, client.ObjectKeyFromObject(read), read); err != nil {
 						t.Fatal(err)
 					}
+					if len(theirs.Finalizers) == 0 {
+						gone := read.DeepCopy()
+						gone.Finalizers = nil
+						if err := c.Update(ctx, gone); err != nil {
+							t.Fatal(err)
+						}
+					}
 				}
+				sent = nil
 			}
 			obj := read.DeepCopy()
 			tc.change(obj)
