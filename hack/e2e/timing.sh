@@ -41,8 +41,8 @@ for i in $(seq 601); do
 done
 kind="$(awk -v a="$(now)" -v b="${t0}" 'BEGIN { printf "%.1f", a - b }')"
 
-printf '\n%-50s %8s\n' "cluster (1 control plane + 1 worker)" "seconds"
-printf '%-50s %8.1f\n' "inner cluster in Pods (${MODE}), all nodes Ready" "${inner}"
-printf '%-50s %8.1f\n' "kind create cluster, all nodes Ready, same image" "${kind}"
-printf '%-50s %8.2f\n' "ratio (inner / kind)" "$(awk -v a="${inner}" -v b="${kind}" 'BEGIN { print a / b }')"
+printf '\n%-60s %8s\n' "cluster (1 control plane + 1 worker)" "seconds"
+printf '%-60s %8.1f\n' "inner cluster in Pods (${MODE}), all nodes Ready" "${inner}"
+printf '%-60s %8.1f\n' "kind create cluster, all nodes Ready, same image" "${kind}"
+printf '%-60s %8.2f\n' "ratio (inner / kind)" "$(awk -v a="${inner}" -v b="${kind}" 'BEGIN { print a / b }')"
 echo "timing mode=${MODE} inner_seconds=${inner} kind_seconds=${kind}"
