@@ -75,7 +75,9 @@ type Result struct {
 	// FloorServerCPU and NodePodServerCPU are the CPU time the outer cluster's kube-apiserver and etcd used
 	// over the floor's phases and over the NodePods'; zero when the harness could not find them.
 	FloorServerCPU, NodePodServerCPU time.Duration
-	// ProviderPeakRSS is the provider's peak resident set size over its whole life, in bytes.
+	// ProviderPeakRSS is the provider's peak resident set size from its start to the end of the NodePod
+	// phases (to its end when they do not run), in bytes: the KubernetesMachine phases that follow also
+	// cache Cluster API's objects and the NodePods they make, and would count against the NodePods' target.
 	ProviderPeakRSS int64
 	// APIRequests is how many requests the provider's clients sent over the NodePod phases, by HTTP method;
 	// those the API server refused or failed by method and code, as PATCH(409).
@@ -100,6 +102,9 @@ type Result struct {
 	// MachineAPIRequests is how many requests the provider's clients sent over the KubernetesMachine phases,
 	// as APIRequests counts them.
 	MachineAPIRequests map[string]float64
+	// MachinePeakRSS is the provider's peak resident set size over its whole life, KubernetesMachine phases
+	// included, in bytes.
+	MachinePeakRSS int64
 }
 
 // Measures reports whether the run measured workload.
@@ -204,6 +209,9 @@ func run(ctx context.Context, cfg Config, work string, logf func(string, ...any)
 		if err := ph.nodePods(ctx, res, p); err != nil {
 			return nil, fmt.Errorf("%w (provider log: %s)", err, p.logPath)
 		}
+		if res.ProviderPeakRSS, err = p.peakRSS(); err != nil {
+			return nil, err
+		}
 	}
 	if machines {
 		if err := ph.machines(ctx, res, p); err != nil {
@@ -218,6 +226,11 @@ func run(ctx context.Context, cfg Config, work string, logf func(string, ...any)
 	if err != nil {
 		return nil, err
 	}
-	res.ProviderPeakRSS = rss
+	if machines {
+		res.MachinePeakRSS = rss
+	}
+	if res.ProviderPeakRSS == 0 {
+		res.ProviderPeakRSS = rss
+	}
 	return res, nil
 }

@@ -53,6 +53,10 @@ func TestHarness(t *testing.T) {
 	if len(res.MachineAfterNodePod) != nodes {
 		t.Errorf("%d NodePod Ready -> KubernetesMachine provisioned latencies, want %d", len(res.MachineAfterNodePod), nodes)
 	}
+	// The NodePods' peak is read before the KubernetesMachine phases, the whole life's after them.
+	if res.ProviderPeakRSS <= 0 || res.MachinePeakRSS < res.ProviderPeakRSS {
+		t.Errorf("provider peak RSS %d after the NodePod phases, %d after the KubernetesMachine phases: want 0 < first <= second", res.ProviderPeakRSS, res.MachinePeakRSS)
+	}
 	if res.MachineAPIRequests["POST"] == 0 {
 		t.Errorf("the provider sent no creates over the KubernetesMachine phases: %v", res.MachineAPIRequests)
 	}

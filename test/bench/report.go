@@ -55,6 +55,7 @@ const (
 	MetricMachineAfterNodePodP99 = "kubernetesmachine_after_nodepod_p99"
 	MetricMachineProviderCPU     = "kubernetesmachine_provider_cpu"
 	MetricMachineServerCPU       = "kubernetesmachine_server_cpu"
+	MetricMachinePeakRSS         = "kubernetesmachine_provider_peak_rss"
 	MetricRequestsPerMachine     = "api_requests_per_kubernetesmachine"
 )
 
@@ -133,6 +134,7 @@ func (r *Result) Rows() []Row {
 			Row{MetricMachineAfterNodePodP99, "NodePod Ready -> KubernetesMachine provisioned, p99", quantile(r.MachineAfterNodePod, 0.99).Seconds(), "s"},
 			Row{MetricMachineProviderCPU, "provider CPU, KubernetesMachine create + delete", r.MachineProviderCPU.Seconds(), "s"},
 			Row{MetricMachineServerCPU, "kube-apiserver + etcd CPU, KubernetesMachine create + delete", r.MachineServerCPU.Seconds(), "s"},
+			Row{MetricMachinePeakRSS, "provider peak RSS, KubernetesMachine phases too (VmHWM)", float64(r.MachinePeakRSS) / (1 << 20), "MiB"},
 			Row{MetricRequestsPerMachine, "provider API requests per KubernetesMachine", sum(r.MachineAPIRequests) / n, "req"},
 		)
 	}
