@@ -5,7 +5,7 @@
 #   - the Crossplane image is built from its module (hack/images/build.sh, localhost/kindnode/crossplane) and
 #     the chart comes from the same module (cluster/charts/crossplane), installed with Helm built from the
 #     proxy (make bin/helm);
-#   - the packages are built with `crossplane xpkg build` (make bin/crossplane) and served from Crossplane's
+#   - the packages are built as `make xpkg-function xpkg-configuration` builds them and served from Crossplane's
 #     package cache, which the chart mounts from a ConfigMap (packageCache.configMap; hack/e2e/xpkgcache);
 #     they are installed by digest, so a cache hit is all Crossplane needs;
 #   - the function's runtime image (localhost/kindnode/function-kindcluster:dev, loaded into the outer
@@ -29,16 +29,14 @@ FUNCTION=kindnode-function-kindcluster
 CONFIGURATION=kindnode-configuration-kindcluster
 
 install() {
-  (cd "${repo}" && make --no-print-directory "${repo}/bin/helm" "${repo}/bin/crossplane" >/dev/null)
-  local work fn cfg chart
+  local fn cfg chart
   work="$(mktemp -d)"
-  trap 'rm -rf "${work}"' RETURN
+  trap 'rm -rf "${work}"' EXIT
 
-  log "packages (crossplane xpkg build) into Crossplane's package cache"
-  "${repo}/bin/crossplane" xpkg build --package-root="${repo}/package/function" \
-    --examples-root="${repo}/examples/kindcluster" --package-file="${work}/function.xpkg" >&2
-  "${repo}/bin/crossplane" xpkg build --package-root="${repo}/package/configuration" \
-    --examples-root="${repo}/examples/kindcluster" --package-file="${work}/configuration.xpkg" >&2
+  log "packages (make xpkg-function xpkg-configuration) into Crossplane's package cache"
+  # No runtime image in the function package: the DeploymentRuntimeConfig below names it.
+  (cd "${repo}" && make --no-print-directory "${repo}/bin/helm" xpkg-function xpkg-configuration FUNCTION_RUNTIME_IMAGE= \
+    FUNCTION_XPKG="${work}/function.xpkg" CONFIGURATION_XPKG="${work}/configuration.xpkg" >&2)
   fn="$(cd "${repo}" && go run ./hack/e2e/xpkgcache --source ghcr.io/kindnode/function-kindcluster --dir "${work}/cache" "${work}/function.xpkg")"
   cfg="$(cd "${repo}" && go run ./hack/e2e/xpkgcache --source ghcr.io/kindnode/configuration-kindcluster --dir "${work}/cache" "${work}/configuration.xpkg")"
   kubectl create namespace "${NAMESPACE}" --dry-run=client -o yaml | kubectl apply -f - >/dev/null
