@@ -22,11 +22,19 @@ import (
 
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/util/workqueue"
+	"k8s.io/utils/ptr"
+	"sigs.k8s.io/controller-runtime/pkg/controller/priorityqueue"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 	"sigs.k8s.io/controller-runtime/pkg/source"
 
 	"github.com/kindnode/cluster-api-provider-kubernetes/internal/kindnode"
 )
+
+// OuterChangePriority is the priority, in a controller's priority queue, of a managed resource whose outer
+// object just changed in a way its filters want seen at once, such as a Pod turning ready or going away. It is
+// above that of the managed resources' own events (zero, or lower for those of a resync), so that a backlog of
+// new managed resources, each a few writes, does not hold back the one write that reports a node Ready.
+const OuterChangePriority = 10
 
 // A Filter tells whether an event of an outer object concerns the managed resource that owns it, and how
 // long the reconcile it asks for may wait for more events of the object: one reconcile then sees them all.
@@ -35,7 +43,8 @@ type Filter func(e Event, owner types.NamespacedName) (pass bool, wait time.Dura
 // Source returns a controller source that enqueues the managed resource of the given kind that owns an outer
 // object, whenever the object changes in any outer cluster and every filter passes the change, after the
 // longest wait they ask for. Ownership is read from the owner labels the engine puts on every object it
-// builds.
+// builds. A change no filter delays goes ahead of the queue at OuterChangePriority when the controller's queue
+// has priorities.
 func (r *Registry) Source(kind string, filters ...Filter) source.Source {
 	return source.Func(func(_ context.Context, q workqueue.TypedRateLimitingInterface[reconcile.Request]) error {
 		r.AddSink(func(e Event) {
@@ -55,6 +64,10 @@ func (r *Registry) Source(kind string, filters ...Filter) source.Source {
 			req := reconcile.Request{NamespacedName: nn}
 			if wait > 0 {
 				q.AddAfter(req, wait)
+				return
+			}
+			if pq, ok := q.(priorityqueue.PriorityQueue[reconcile.Request]); ok {
+				pq.AddWithOpts(priorityqueue.AddOpts{Priority: ptr.To(OuterChangePriority)}, req)
 				return
 			}
 			q.Add(req)

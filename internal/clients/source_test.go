@@ -27,6 +27,7 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 	kcache "k8s.io/client-go/tools/cache"
 	"k8s.io/client-go/util/workqueue"
+	"sigs.k8s.io/controller-runtime/pkg/controller/priorityqueue"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	"github.com/kindnode/cluster-api-provider-kubernetes/internal/kindnode"
@@ -124,5 +125,40 @@ func TestSource(t *testing.T) {
 	}
 	if diff := cmp.Diff(want, []string{seen[0].Old.GetResourceVersion(), seen[0].Object.GetResourceVersion()}); diff != "" {
 		t.Errorf("resource versions of the old and new object the filter saw: -want, +got:\n%s", diff)
+	}
+}
+
+func TestSourcePriority(t *testing.T) {
+	now := func(Event, types.NamespacedName) (bool, time.Duration) { return true, 0 }
+	mr := reconcile.Request{NamespacedName: types.NamespacedName{Namespace: "ns", Name: "mr"}}
+	backlog := []reconcile.Request{
+		{NamespacedName: types.NamespacedName{Namespace: "ns", Name: "new-1"}},
+		{NamespacedName: types.NamespacedName{Namespace: "ns", Name: "new-2"}},
+	}
+
+	r := NewRegistry(nil, nil)
+	q := priorityqueue.New[reconcile.Request]("test")
+	defer q.ShutDown()
+	if err := r.Source("NodePod", now).Start(context.Background(), q); err != nil {
+		t.Fatal(err)
+	}
+	for _, req := range backlog {
+		q.Add(req)
+	}
+	h := handlerFuncs{emit: r.emit}
+	h.OnUpdate(ownedPod("NodePod", "1"), ownedPod("NodePod", "2"))
+
+	var got []reconcile.Request
+	for len(got) < 3 {
+		req, prio, _ := q.GetWithPriority()
+		if req == mr && prio != OuterChangePriority {
+			t.Errorf("the outer change was enqueued at priority %d, want %d", prio, OuterChangePriority)
+		}
+		got = append(got, req)
+		q.Done(req)
+	}
+	want := append([]reconcile.Request{mr}, backlog...)
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("An outer change goes ahead of managed resources queued before it.\norder: -want, +got:\n%s", diff)
 	}
 }
