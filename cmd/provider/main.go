@@ -158,7 +158,7 @@ func run() error {
 
 func cacheOptions(sync time.Duration, namespace string) cache.Options {
 	// Managed fields are a good part of every object and nothing the provider reads.
-	o := cache.Options{SyncPeriod: &sync, DefaultTransform: cache.TransformStripManagedFields()}
+	o := cache.Options{SyncPeriod: &sync, DefaultTransform: cache.TransformStripManagedFields(), ByObject: kncontroller.CacheByObject()}
 	if namespace != "" {
 		o.DefaultNamespaces = map[string]cache.Config{namespace: {}}
 	}
