@@ -34,6 +34,7 @@ import (
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/healthz"
+	crlog "sigs.k8s.io/controller-runtime/pkg/log"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 	"sigs.k8s.io/controller-runtime/pkg/metrics"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
@@ -68,7 +69,7 @@ func run() error {
 		syncInterval     = fs.Duration("sync", time.Hour, "How often every watched object is re-read from the API server.")
 		pollInterval     = fs.Duration("poll", time.Minute, "How often each managed resource is checked for drift; outer Pod and Service changes are seen at once regardless.")
 		maxReconcileRate = fs.Int("max-reconcile-rate", 500, "The most reconciles per second, over all managed resources; ten times as many may come in a burst.")
-		concurrency      = fs.Int("max-concurrent-reconciles", 50, "How many managed resources of one kind are reconciled at once. A reconcile mostly waits for the API server.")
+		concurrency      = fs.Int("max-concurrent-reconciles", 10, "How many objects of one kind are reconciled at once. A reconcile mostly waits for the API server: more only queue there, and a node that turns Ready waits behind them. Raise it for outer clusters far away.")
 		qps              = fs.Float32("kube-api-qps", 500, "The most API requests per second to each cluster, the provider's own and each outer cluster.")
 		burst            = fs.Int("kube-api-burst", 1000, "How many API requests may go out at once above --kube-api-qps.")
 		managementPols   = fs.Bool("enable-management-policies", true, "Honour spec.managementPolicies.")
@@ -103,6 +104,9 @@ func run() error {
 	// Outer clusters connected with the provider's own identity inherit these limits.
 	cfg = rest.CopyConfig(cfg)
 	cfg.QPS, cfg.Burst = *qps, *burst
+	// The API server warns on every write of a finalizer without a path, and crossplane-runtime's and Cluster
+	// API's finalizers have none: once per message is enough, not a line per NodePod.
+	cfg.WarningHandlerWithContext = crlog.NewKubeAPIWarningLogger(crlog.KubeAPIWarningLoggerOptions{Deduplicate: true})
 	mgr, err := ctrl.NewManager(cfg, ctrl.Options{
 		Scheme:                     s,
 		Cache:                      cacheOptions(*syncInterval, *namespace),
