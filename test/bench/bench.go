@@ -52,7 +52,7 @@ type Config struct {
 	Workloads []string
 	// Profile collects CPU profiles of the provider and of the outer kube-apiserver over the NodePod phases
 	// into WorkDir, as consecutive provider-NNN.pprof and kube-apiserver-NNN.pprof files that `go tool pprof`
-	// reads together.
+	// reads together, and the provider's allocations from its start to their end as provider-allocs.pprof.
 	Profile bool
 }
 
@@ -75,6 +75,9 @@ type Result struct {
 	// FloorServerCPU and NodePodServerCPU are the CPU time the outer cluster's kube-apiserver and etcd used
 	// over the floor's phases and over the NodePods'; zero when the harness could not find them.
 	FloorServerCPU, NodePodServerCPU time.Duration
+	// FloorServerWrites and NodePodServerWrites are the writes the outer cluster's kube-apiserver served, from
+	// anyone, over the floor's phases and over the NodePods', by resource (see parseServerWrites).
+	FloorServerWrites, NodePodServerWrites map[string]float64
 	// ProviderPeakRSS is the provider's peak resident set size from its start to the end of the NodePod
 	// phases (to its end when they do not run), in bytes: the KubernetesMachine phases that follow also
 	// cache Cluster API's objects and the NodePods they make, and would count against the NodePods' target.
@@ -99,6 +102,9 @@ type Result struct {
 	// MachineProviderCPU and MachineServerCPU are the CPU time of the provider and of the outer cluster's
 	// kube-apiserver and etcd over the KubernetesMachine phases.
 	MachineProviderCPU, MachineServerCPU time.Duration
+	// MachineServerWrites are the writes the outer kube-apiserver served over the KubernetesMachine phases,
+	// by resource; the harness's, standing in for Cluster API's controllers, among them.
+	MachineServerWrites map[string]float64
 	// MachineAPIRequests is how many requests the provider's clients sent over the KubernetesMachine phases,
 	// as APIRequests counts them.
 	MachineAPIRequests map[string]float64
@@ -200,7 +206,11 @@ func run(ctx context.Context, cfg Config, work string, logf func(string, ...any)
 	if err != nil {
 		logf("not measuring the API server's CPU time: %v", err)
 	}
-	ph := &phases{oc: oc, cfg: cfg, work: work, logf: logf, servers: srv}
+	writes, err := newWriteCounter(oc.cfg)
+	if err != nil {
+		return nil, err
+	}
+	ph := &phases{oc: oc, cfg: cfg, work: work, logf: logf, servers: srv, writes: writes}
 	res := &Result{Nodes: cfg.Nodes, Workloads: cfg.Workloads}
 	if err := ph.floor(ctx, res); err != nil {
 		return nil, err

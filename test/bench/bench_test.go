@@ -57,6 +57,14 @@ func TestHarness(t *testing.T) {
 	if res.ProviderPeakRSS <= 0 || res.MachinePeakRSS < res.ProviderPeakRSS {
 		t.Errorf("provider peak RSS %d after the NodePod phases, %d after the KubernetesMachine phases: want 0 < first <= second", res.ProviderPeakRSS, res.MachinePeakRSS)
 	}
+	// Every Pod is created, and every NodePod's status written, at least once.
+	if res.FloorServerWrites["POST:pods"] != nodes || res.NodePodServerWrites["POST:pods"] != nodes {
+		t.Errorf("kube-apiserver created %v Pods over the floor, %v over the NodePods; want %d each",
+			res.FloorServerWrites["POST:pods"], res.NodePodServerWrites["POST:pods"], nodes)
+	}
+	if res.NodePodServerWrites["PUT:nodepods.kindnode.dev/status"] < nodes {
+		t.Errorf("kube-apiserver wrote NodePod status %v times, want at least %d: %v", res.NodePodServerWrites["PUT:nodepods.kindnode.dev/status"], nodes, res.NodePodServerWrites)
+	}
 	if res.MachineAPIRequests["POST"] == 0 {
 		t.Errorf("the provider sent no creates over the KubernetesMachine phases: %v", res.MachineAPIRequests)
 	}

@@ -107,6 +107,7 @@ func (ph *phases) machines(ctx context.Context, res *Result, p *provider) error 
 		return err
 	}
 	res.MachineProviderCPU, res.MachineServerCPU, res.MachineAPIRequests = spent.providerCPU, spent.serverCPU, spent.requests
+	res.MachineServerWrites = spent.serverWrites
 	return nil
 }
 

@@ -19,6 +19,7 @@ package bench
 import (
 	"context"
 	"fmt"
+	"path/filepath"
 	"sync"
 	"time"
 
@@ -45,6 +46,18 @@ type phases struct {
 	work    string
 	logf    func(string, ...any)
 	servers *servers // nil when not found
+	writes  *writeCounter
+}
+
+// serverWrites is how many writes the outer kube-apiserver served so far, by resource; nil when it cannot
+// tell.
+func (ph *phases) serverWrites(ctx context.Context) map[string]float64 {
+	w, err := ph.writes.writes(ctx)
+	if err != nil {
+		ph.logf("cannot count the API server's writes: %v", err)
+		return nil
+	}
+	return w
 }
 
 // serverCPU is the CPU time the outer cluster's servers used so far; zero when they were not found.
@@ -74,7 +87,7 @@ func (ph *phases) floor(ctx context.Context, res *Result) error {
 	}
 	keys := keysOf("Pod", floorNamespace, names)
 
-	srv0 := ph.serverCPU()
+	srv0, writes0 := ph.serverCPU(), ph.serverWrites(ctx)
 	ph.logf("floor: creating %d Pods", len(pods))
 	create, err := ph.timed(ctx, becameReady, keys, func(i int) error { return ph.oc.kube.Create(ctx, pods[i]) })
 	if err != nil {
@@ -89,6 +102,7 @@ func (ph *phases) floor(ctx context.Context, res *Result) error {
 	}
 	res.FloorDelete = del
 	res.FloorServerCPU = ph.serverCPU() - srv0
+	res.FloorServerWrites = minus(ph.serverWrites(ctx), writes0)
 	return nil
 }
 
@@ -102,7 +116,13 @@ func (ph *phases) nodePods(ctx context.Context, res *Result, p *provider) error 
 	}
 
 	if ph.cfg.Profile {
-		defer providerProfiler(p).collect(ctx, ph.work, "provider", ph.logf)()
+		pp := providerProfiler(p)
+		defer func() {
+			if err := pp.allocs(ctx, filepath.Join(ph.work, "provider-allocs.pprof")); err != nil {
+				ph.logf("cannot collect the provider's allocations: %v", err)
+			}
+		}()
+		defer pp.collect(ctx, ph.work, "provider", ph.logf)()
 		sp, err := serverProfiler(ph.oc.cfg)
 		if err != nil {
 			return err
@@ -140,6 +160,7 @@ func (ph *phases) nodePods(ctx context.Context, res *Result, p *provider) error 
 		return err
 	}
 	res.ProviderCPU, res.NodePodServerCPU, res.APIRequests = spent.providerCPU, spent.serverCPU, spent.requests
+	res.NodePodServerWrites = spent.serverWrites
 	return nil
 }
 
@@ -149,6 +170,8 @@ type usage struct {
 	providerCPU, serverCPU time.Duration
 	// requests counts the provider's API requests by HTTP method.
 	requests map[string]float64
+	// serverWrites counts the writes the outer kube-apiserver served, from anyone, by resource.
+	serverWrites map[string]float64
 }
 
 // usage reads the provider's CPU time and request counts and the servers' CPU time now.
@@ -161,7 +184,7 @@ func (ph *phases) usage(ctx context.Context, p *provider) (usage, error) {
 	if err != nil {
 		return usage{}, err
 	}
-	return usage{providerCPU: cpu, serverCPU: ph.serverCPU(), requests: req}, nil
+	return usage{providerCPU: cpu, serverCPU: ph.serverCPU(), requests: req, serverWrites: ph.serverWrites(ctx)}, nil
 }
 
 // spentSince waits settle for the provider to finish what the phase's last event started, then returns what
@@ -172,7 +195,12 @@ func (ph *phases) spentSince(ctx context.Context, p *provider, before usage) (us
 	if err != nil {
 		return usage{}, err
 	}
-	spent := usage{providerCPU: now.providerCPU - before.providerCPU, serverCPU: now.serverCPU - before.serverCPU, requests: map[string]float64{}}
+	spent := usage{
+		providerCPU:  now.providerCPU - before.providerCPU,
+		serverCPU:    now.serverCPU - before.serverCPU,
+		requests:     map[string]float64{},
+		serverWrites: minus(now.serverWrites, before.serverWrites),
+	}
 	for m, v := range now.requests {
 		spent.requests[m] = v - before.requests[m]
 	}

@@ -85,7 +85,19 @@ func (p *profiler) collect(ctx context.Context, dir, name string, logf func(stri
 
 // cpu writes one CPU profile to path.
 func (p *profiler) cpu(ctx context.Context, path string) error {
-	url := fmt.Sprintf("%s/profile?seconds=%d", p.url, int(profileChunk/time.Second))
+	return p.save(ctx, fmt.Sprintf("%s/profile?seconds=%d", p.url, int(profileChunk/time.Second)), path)
+}
+
+// allocs writes a profile of every allocation since the process started to path; nothing for a nil profiler.
+func (p *profiler) allocs(ctx context.Context, path string) error {
+	if p == nil {
+		return nil
+	}
+	return p.save(ctx, p.url+"/allocs", path)
+}
+
+// save writes what url serves to path.
+func (p *profiler) save(ctx context.Context, url, path string) error {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 	if err != nil {
 		return err

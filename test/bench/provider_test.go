@@ -68,3 +68,48 @@ rest_client_requests_total{code="<error>",host="127.0.0.1:6443",method="GET"} 1
 		})
 	}
 }
+
+func TestParseServerWrites(t *testing.T) {
+	cases := map[string]struct {
+		reason  string
+		metrics string
+		want    map[string]float64
+		wantErr bool
+	}{
+		"WritesByResource": {
+			reason: "Writes of every code add up per verb, resource, group and subresource; reads and other metrics are ignored.",
+			metrics: `# TYPE apiserver_request_total counter
+apiserver_request_total{code="201",component="apiserver",dry_run="",group="",resource="pods",scope="resource",subresource="",verb="POST",version="v1"} 1000
+apiserver_request_total{code="200",component="apiserver",dry_run="",group="",resource="pods",scope="resource",subresource="",verb="DELETE",version="v1"} 2000
+apiserver_request_total{code="201",component="apiserver",dry_run="",group="",resource="pods",scope="resource",subresource="binding",verb="POST",version="v1"} 1000
+apiserver_request_total{code="200",component="apiserver",dry_run="",group="",resource="pods",scope="resource",subresource="status",verb="PATCH",version="v1"} 1500
+apiserver_request_total{code="200",component="apiserver",dry_run="",group="kindnode.dev",resource="nodepods",scope="resource",subresource="status",verb="PUT",version="v1alpha1"} 3e+03
+apiserver_request_total{code="409",component="apiserver",dry_run="",group="kindnode.dev",resource="nodepods",scope="resource",subresource="status",verb="PUT",version="v1alpha1"} 7
+apiserver_request_total{code="200",component="apiserver",dry_run="",group="kindnode.dev",resource="nodepods",scope="resource",subresource="",verb="APPLY",version="v1alpha1"} 1
+apiserver_request_total{code="200",component="apiserver",dry_run="",group="",resource="pods",scope="namespace",subresource="",verb="LIST",version="v1"} 40
+apiserver_request_total{code="200",component="apiserver",dry_run="",group="",resource="pods",scope="resource",subresource="",verb="GET",version="v1"} 9
+apiserver_request_duration_seconds_count{component="apiserver",resource="pods",verb="POST"} 1000
+`,
+			want: map[string]float64{
+				"POST:pods": 1000, "DELETE:pods": 2000, "POST:pods/binding": 1000, "PATCH:pods/status": 1500,
+				"PUT:nodepods.kindnode.dev/status": 3007, "APPLY:nodepods.kindnode.dev": 1,
+			},
+		},
+		"NoWrites": {
+			reason:  "Metrics without a write are an error, not zero writes: the API server always writes something.",
+			metrics: "apiserver_request_total{code=\"200\",resource=\"pods\",verb=\"GET\"} 3\n",
+			wantErr: true,
+		},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			got, err := parseServerWrites(strings.NewReader(tc.metrics))
+			if (err != nil) != tc.wantErr {
+				t.Fatalf("%s\nparseServerWrites(...): error %v, want error %v", tc.reason, err, tc.wantErr)
+			}
+			if diff := cmp.Diff(tc.want, got); diff != "" && !tc.wantErr {
+				t.Errorf("%s\nparseServerWrites(...): -want, +got:\n%s", tc.reason, diff)
+			}
+		})
+	}
+}

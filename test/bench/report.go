@@ -17,6 +17,7 @@ limitations under the License.
 package bench
 
 import (
+	"cmp"
 	"fmt"
 	"io"
 	"maps"
@@ -41,7 +42,13 @@ const (
 	MetricFloorServerCPU  = "floor_server_cpu"
 	MetricServerCPU       = "nodepod_server_cpu"
 	MetricProviderPeakRSS = "provider_peak_rss"
-	MetricRequestsPerNode = "api_requests_per_nodepod"
+
+	MetricFloorServerWrites      = "floor_server_writes_per_pod"
+	MetricServerWrites           = "nodepod_server_writes_per_nodepod"
+	MetricFloorServerCPUPerWrite = "floor_server_cpu_per_write"
+	MetricServerCPUPerWrite      = "nodepod_server_cpu_per_write"
+	MetricMachineServerWrites    = "kubernetesmachine_server_writes_per_machine"
+	MetricRequestsPerNode        = "api_requests_per_nodepod"
 
 	MetricMachineCreate          = "kubernetesmachine_create"
 	MetricMachineDelete          = "kubernetesmachine_delete"
@@ -110,6 +117,16 @@ func (r *Result) Rows() []Row {
 			Row{MetricServerCPU, "kube-apiserver + etcd CPU, NodePod create + delete", r.NodePodServerCPU.Seconds(), "s"},
 		)
 	}
+	rows = append(rows,
+		Row{MetricFloorServerWrites, "kube-apiserver writes per Pod, floor", sum(r.FloorServerWrites) / n, "req"},
+		Row{MetricFloorServerCPUPerWrite, "kube-apiserver + etcd CPU per write, floor", perWrite(r.FloorServerCPU, r.FloorServerWrites), "ms"},
+	)
+	if r.Measures(WorkloadNodePod) {
+		rows = append(rows,
+			Row{MetricServerWrites, "kube-apiserver writes per NodePod, its Pod's included", sum(r.NodePodServerWrites) / n, "req"},
+			Row{MetricServerCPUPerWrite, "kube-apiserver + etcd CPU per write, NodePods", perWrite(r.NodePodServerCPU, r.NodePodServerWrites), "ms"},
+		)
+	}
 	rows = append(rows, Row{MetricProviderPeakRSS, "provider peak RSS (VmHWM)", float64(r.ProviderPeakRSS) / (1 << 20), "MiB"})
 	if r.Measures(WorkloadNodePod) {
 		rows = append(rows, Row{MetricRequestsPerNode, "provider API requests per NodePod", sum(r.APIRequests) / n, "req"})
@@ -136,6 +153,7 @@ func (r *Result) Rows() []Row {
 			Row{MetricMachineServerCPU, "kube-apiserver + etcd CPU, KubernetesMachine create + delete", r.MachineServerCPU.Seconds(), "s"},
 			Row{MetricMachinePeakRSS, "provider peak RSS, KubernetesMachine phases too (VmHWM)", float64(r.MachinePeakRSS) / (1 << 20), "MiB"},
 			Row{MetricRequestsPerMachine, "provider API requests per KubernetesMachine", sum(r.MachineAPIRequests) / n, "req"},
+			Row{MetricMachineServerWrites, "kube-apiserver writes per KubernetesMachine, the harness's included", sum(r.MachineServerWrites) / n, "req"},
 		)
 	}
 	return rows
@@ -147,6 +165,15 @@ func sum(m map[string]float64) float64 {
 		s += v
 	}
 	return s
+}
+
+// perWrite is cpu per write, in milliseconds; zero without writes.
+func perWrite(cpu time.Duration, writes map[string]float64) float64 {
+	w := sum(writes)
+	if w == 0 {
+		return 0
+	}
+	return float64(cpu.Milliseconds()) / w
 }
 
 func ratio(a, b time.Duration) float64 {
@@ -199,13 +226,19 @@ func Report(w io.Writer, r *Result) error {
 	if err := tw.Flush(); err != nil {
 		return err
 	}
+	fmt.Fprint(&b, "kube-apiserver writes per Pod by resource, floor:")
+	perObject(&b, r.FloorServerWrites, r.Nodes)
 	if r.Measures(WorkloadNodePod) {
 		fmt.Fprintf(&b, "NodePods Ready %d/%d, deleted %d/%d; provider API requests by method:", r.NodePodsReady, r.Nodes, r.NodePodsDeleted, r.Nodes)
 		byMethod(&b, r.APIRequests)
+		fmt.Fprint(&b, "kube-apiserver writes per NodePod by resource:")
+		perObject(&b, r.NodePodServerWrites, r.Nodes)
 	}
 	if r.Measures(WorkloadKubernetesMachine) {
 		fmt.Fprintf(&b, "KubernetesMachines provisioned %d/%d, deleted %d/%d; provider API requests by method:", r.MachinesProvisioned, r.Nodes, r.MachinesDeleted, r.Nodes)
 		byMethod(&b, r.MachineAPIRequests)
+		fmt.Fprint(&b, "kube-apiserver writes per KubernetesMachine by resource:")
+		perObject(&b, r.MachineServerWrites, r.Nodes)
 	}
 	for _, l := range lines {
 		b.WriteString(l + "\n")
@@ -220,6 +253,24 @@ func byMethod(b *strings.Builder, requests map[string]float64) {
 			continue
 		}
 		fmt.Fprintf(b, " %s=%.0f", m, requests[m])
+	}
+	b.WriteString("\n")
+}
+
+// perObject writes counts by key divided by n, largest first, leaving out those below one in a hundred
+// objects.
+func perObject(b *strings.Builder, counts map[string]float64, n int) {
+	keys := slices.Collect(maps.Keys(counts))
+	slices.SortFunc(keys, func(x, y string) int {
+		if c := cmp.Compare(counts[y], counts[x]); c != 0 {
+			return c
+		}
+		return strings.Compare(x, y)
+	})
+	for _, k := range keys {
+		if v := counts[k] / float64(n); v >= 0.01 {
+			fmt.Fprintf(b, " %s=%.2f", k, v)
+		}
 	}
 	b.WriteString("\n")
 }

@@ -17,15 +17,28 @@ limitations under the License.
 package bench
 
 import (
+	"bufio"
 	"bytes"
+	"context"
 	"fmt"
+	"io"
+	"net/http"
 	"net/url"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
+
+	"k8s.io/client-go/rest"
 )
+
+// serverRequestsMetric is kube-apiserver's count of the requests it served, labelled by verb, resource and
+// subresource among others.
+const serverRequestsMetric = "apiserver_request_total"
+
+// writeVerbs are the verbs of serverRequestsMetric that write.
+var writeVerbs = map[string]bool{"POST": true, "PUT": true, "PATCH": true, "APPLY": true, "DELETE": true, "DELETECOLLECTION": true}
 
 // servers are the outer cluster's kube-apiserver and etcd, which envtest starts and the harness finds among
 // the machine's processes, so that it can tell how much CPU time they spent on each phase: on a machine as
@@ -118,4 +131,87 @@ func contains(args []string, s string) bool {
 		}
 	}
 	return false
+}
+
+// A writeCounter reads how many writes the outer kube-apiserver served so far, by verb and resource, from its
+// metrics.
+// Its CPU time is mostly spent on writes and on telling watchers of them, so writes per object are what a
+// phase costs it.
+type writeCounter struct {
+	client *http.Client
+	url    string
+}
+
+func newWriteCounter(cfg *rest.Config) (*writeCounter, error) {
+	c, err := rest.HTTPClientFor(cfg)
+	if err != nil {
+		return nil, err
+	}
+	return &writeCounter{client: c, url: strings.TrimSuffix(cfg.Host, "/") + "/metrics"}, nil
+}
+
+// writes scrapes the writes served so far by verb and resource.
+func (w *writeCounter) writes(ctx context.Context) (map[string]float64, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, w.url, nil)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := w.client.Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("cannot scrape kube-apiserver's metrics: %w", err)
+	}
+	defer func() { _ = resp.Body.Close() }()
+	if resp.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("cannot scrape kube-apiserver's metrics: %s", resp.Status)
+	}
+	return parseServerWrites(resp.Body)
+}
+
+// parseServerWrites sums the writes of serverRequestsMetric, of any code, by verb and resource: the resource,
+// its API group when it has one and its subresource when the write was to one, as
+// "PUT:nodepods.kindnode.dev/status".
+func parseServerWrites(r io.Reader) (map[string]float64, error) {
+	byResource := map[string]float64{}
+	s := bufio.NewScanner(r)
+	s.Buffer(make([]byte, 0, 64*1024), 1024*1024)
+	for s.Scan() {
+		line := s.Text()
+		if !strings.HasPrefix(line, serverRequestsMetric+"{") {
+			continue
+		}
+		i := strings.LastIndexByte(line, '}')
+		if i < 0 || !writeVerbs[label(line[:i], "verb")] {
+			continue
+		}
+		v, err := strconv.ParseFloat(strings.TrimSpace(line[i+1:]), 64)
+		if err != nil {
+			return nil, fmt.Errorf("cannot parse %q: %w", line, err)
+		}
+		k := label(line[:i], "verb") + ":" + label(line[:i], "resource")
+		if g := label(line[:i], "group"); g != "" {
+			k += "." + g
+		}
+		if sub := label(line[:i], "subresource"); sub != "" {
+			k += "/" + sub
+		}
+		byResource[k] += v
+	}
+	if err := s.Err(); err != nil {
+		return nil, err
+	}
+	if len(byResource) == 0 {
+		return nil, fmt.Errorf("kube-apiserver's metrics have no writes in %s", serverRequestsMetric)
+	}
+	return byResource, nil
+}
+
+// minus is what counted up from before to now.
+func minus(now, before map[string]float64) map[string]float64 {
+	out := map[string]float64{}
+	for k, v := range now {
+		if d := v - before[k]; d != 0 {
+			out[k] = d
+		}
+	}
+	return out
 }
