@@ -13,7 +13,12 @@
 # provider-kindnode itself runs already (clusterctl init, hack/e2e/capi.sh): the Configuration skips
 # dependency resolution, and examples/kindcluster/rbac-*.yaml let Crossplane manage the kinds it composes.
 #
-# Usage: hack/e2e/crossplane.sh install|uninstall
+# `provider` installs provider-kindnode as a Crossplane Provider package instead, in an outer cluster without
+# Cluster API (run.sh crossplane-only): the package `make xpkg` builds, cached as the others are, on Crossplane's
+# Kubernetes package runtime with the manager image (localhost/kindnode/capk-manager:dev) and the RBAC of
+# cluster/crossplane/provider-rbac.yaml.
+#
+# Usage: hack/e2e/crossplane.sh install|provider|uninstall
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 repo="$(cd "${here}/../.." && pwd)"
@@ -27,18 +32,31 @@ NAMESPACE=crossplane-system
 # Configuration's dependency ghcr.io/kindnode/function-kindcluster.
 FUNCTION=kindnode-function-kindcluster
 CONFIGURATION=kindnode-configuration-kindcluster
+PROVIDER=provider-kindnode
+PROVIDER_SOURCE=ghcr.io/kindnode/provider-kindnode
+MANAGER_IMAGE="${MANAGER_IMAGE:-localhost/kindnode/capk-manager:dev}"
+
+# provider_package builds the provider package into dir as make xpkg does, caches it under dir/cache and prints
+# the reference Crossplane installs it by.
+provider_package() {
+  (cd "${repo}" && make --no-print-directory xpkg XPKG="$1/provider.xpkg" >&2)
+  (cd "${repo}" && go run ./hack/e2e/xpkgcache --source "${PROVIDER_SOURCE}" --dir "$1/cache" "$1/provider.xpkg")
+}
 
 install() {
   local fn cfg chart
   work="$(mktemp -d)"
   trap 'rm -rf "${work}"' EXIT
 
-  log "packages (make xpkg-function xpkg-configuration) into Crossplane's package cache"
+  log "packages (make xpkg-function xpkg-configuration xpkg) into Crossplane's package cache"
   # No runtime image in the function package: the DeploymentRuntimeConfig below names it.
   (cd "${repo}" && make --no-print-directory "${repo}/bin/helm" xpkg-function xpkg-configuration FUNCTION_RUNTIME_IMAGE= \
     FUNCTION_XPKG="${work}/function.xpkg" CONFIGURATION_XPKG="${work}/configuration.xpkg" >&2)
   fn="$(cd "${repo}" && go run ./hack/e2e/xpkgcache --source ghcr.io/kindnode/function-kindcluster --dir "${work}/cache" "${work}/function.xpkg")"
   cfg="$(cd "${repo}" && go run ./hack/e2e/xpkgcache --source ghcr.io/kindnode/configuration-kindcluster --dir "${work}/cache" "${work}/configuration.xpkg")"
+  # The provider's package too, for `provider`: a ConfigMap changed later reaches Crossplane's volume only
+  # after a kubelet sync, a minute or so.
+  provider_package "${work}" >/dev/null
   kubectl create namespace "${NAMESPACE}" --dry-run=client -o yaml | kubectl apply -f - >/dev/null
   kubectl -n "${NAMESPACE}" create configmap crossplane-package-cache --from-file="${work}/cache" --dry-run=client -o yaml |
     kubectl apply --server-side --force-conflicts -f - >/dev/null
@@ -97,7 +115,58 @@ YAML
   kubectl get functions,configurations >&2
 }
 
+provider() {
+  local pkg
+  work="$(mktemp -d)"
+  trap 'rm -rf "${work}"' EXIT
+  pkg="$(provider_package "${work}")"
+  log "provider-kindnode as a Provider package (${pkg}, runtime ${MANAGER_IMAGE})"
+  kubectl apply -f "${repo}/cluster/crossplane/provider-rbac.yaml" >/dev/null
+  kubectl apply -f - >/dev/null <<YAML
+apiVersion: pkg.crossplane.io/v1beta1
+kind: DeploymentRuntimeConfig
+metadata:
+  name: ${PROVIDER}
+spec:
+  serviceAccountTemplate:
+    metadata:
+      name: ${PROVIDER}
+  deploymentTemplate:
+    spec:
+      selector: {}
+      template:
+        spec:
+          containers:
+          - name: package-runtime
+            image: ${MANAGER_IMAGE}
+            imagePullPolicy: IfNotPresent
+            # The node images loaded into the outer cluster, as clusterctl init is told (capi.sh).
+            args:
+            - --node-image-repository=localhost/kindnode/node
+---
+apiVersion: pkg.crossplane.io/v1
+kind: Provider
+metadata:
+  name: ${PROVIDER}
+spec:
+  package: ${pkg}
+  packagePullPolicy: IfNotPresent
+  runtimeConfigRef:
+    name: ${PROVIDER}
+YAML
+  if ! kubectl wait --for=condition=Healthy "provider/${PROVIDER}" --timeout=5m >&2; then
+    kubectl get providers,providerrevisions -o wide >&2
+    kubectl -n "${NAMESPACE}" get pods -o wide >&2
+    kubectl -n "${NAMESPACE}" logs -l "pkg.crossplane.io/provider=${PROVIDER}" --tail=50 >&2 || true
+    return 1
+  fi
+  kubectl wait --for=condition=Established crd/nodepods.kindnode.dev crd/nodeservices.kindnode.dev crd/clusterproviderconfigs.kindnode.dev --timeout=2m >&2
+  kubectl get providers >&2
+}
+
 uninstall() {
+  kubectl delete provider "${PROVIDER}" --ignore-not-found --wait=true >&2
+  kubectl delete deploymentruntimeconfig "${PROVIDER}" --ignore-not-found >&2
   kubectl delete configuration "${CONFIGURATION}" --ignore-not-found --wait=true >&2
   kubectl delete function "${FUNCTION}" --ignore-not-found --wait=true >&2
   kubectl delete deploymentruntimeconfig function-kindcluster --ignore-not-found >&2
@@ -106,6 +175,7 @@ uninstall() {
 
 case "${1:-install}" in
   install) install ;;
+  provider) provider ;;
   uninstall) uninstall ;;
-  *) echo "usage: $0 install|uninstall" >&2; exit 2 ;;
+  *) echo "usage: $0 install|provider|uninstall" >&2; exit 2 ;;
 esac

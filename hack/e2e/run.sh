@@ -19,11 +19,15 @@
 #   outer  only the Docker engine, images, outer cluster, Cluster API and the provider.
 #   crossplane  Crossplane, the KindCluster function and Configuration in the outer cluster (the kindcluster-*
 #          modes' up does this too).
+#   crossplane-only  a new outer cluster with Crossplane, the KindCluster function and Configuration, and
+#          provider-kindnode installed as a Crossplane Provider package, without Cluster API; only
+#          MODE=kindcluster-direct works there.
 #   ha     (MODE=capi) a control plane of 3 loses a node Pod; Cluster API replaces it.
 #   persist (MODE=capi) a persistent control plane of 3 loses a node Pod; it comes back as the same node.
 #   all    (make e2e) up, check, scale 2, check, scale 1, delete with MODE=capi; ha, delete, persist, delete;
 #          crossplane; create, check, scale 2, check, scale 1, delete with MODE=kindcluster-direct; create, check,
-#          scale 2, delete with MODE=kindcluster-capi; down.
+#          scale 2, delete with MODE=kindcluster-capi; crossplane-only; create, check, delete with
+#          MODE=kindcluster-direct; down.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 repo="$(cd "${here}/../.." && pwd)"
@@ -98,6 +102,18 @@ outer_up() {
 crossplane_up() {
   step "Crossplane (Helm chart), the KindCluster function and Configuration in the outer cluster"
   bash "${here}/crossplane.sh" install
+}
+
+# crossplane_only replaces the outer cluster with a Crossplane-only one: a new kind cluster, Crossplane with the
+# KindCluster function and Configuration, and provider-kindnode as a Crossplane Provider package, which brings
+# its own CRDs; no Cluster API. KindClusters of the direct mode need nothing else.
+crossplane_only() {
+  step "a Crossplane-only outer cluster: provider-kindnode as a Crossplane Provider package, no Cluster API"
+  bash "${here}/outer.sh" down
+  bash "${here}/outer.sh" up >/dev/null
+  bash "${here}/crossplane.sh" install
+  bash "${here}/crossplane.sh" provider
+  outer apply -f "${repo}/examples/provider/clusterproviderconfig.yaml"
 }
 
 # apply_retrying applies stdin to the outer cluster, again every 5 s for up to 2 minutes while Cluster API's
@@ -239,13 +255,15 @@ delete() {
   esac
   # Secrets owned by Cluster API's objects go with the garbage collector, a moment after their owners; the
   # composed objects of a KindCluster go with Crossplane and then Cluster API after the KindCluster.
-  local left
+  local left kinds=nodepods.kindnode.dev,nodeservices.kindnode.dev
+  if outer get crd clusters.cluster.x-k8s.io >/dev/null 2>&1; then
+    kinds="clusters.cluster.x-k8s.io,machines.cluster.x-k8s.io,${kinds}"
+  fi
   for _ in $(seq 90); do
     left="$(outer -n "${NS}" get pods,services,pvc,poddisruptionbudgets,secrets -l "cluster.x-k8s.io/cluster-name=${NAME}" -o name 2>&1)"
     left+="$(outer -n "${NS}" get secrets -o name | grep "/${NAME}-" || true)"
     # Nor any object a KindCluster composed.
-    left+="$(outer -n "${NS}" get clusters.cluster.x-k8s.io,machines.cluster.x-k8s.io,nodepods.kindnode.dev,nodeservices.kindnode.dev \
-      -o name | grep -E "/${NAME}(-|$)" || true)"
+    left+="$(outer -n "${NS}" get "${kinds}" -o name | grep -E "/${NAME}(-|$)" || true)"
     [[ -z "${left}" ]] && break
     sleep 2
   done
@@ -361,6 +379,7 @@ case "${1:-up}" in
   create) create ;;
   outer) outer_up ;;
   crossplane) crossplane_up ;;
+  crossplane-only) crossplane_only ;;
   ha) ha ;;
   persist) persist ;;
   check) check ;;
@@ -376,8 +395,10 @@ case "${1:-up}" in
     crossplane_up
     MODE=kindcluster-direct NAME="${base}-xp-direct"; create; check; scale 2; check; scale 1; delete
     MODE=kindcluster-capi NAME="${base}-xp-capi"; create; check; scale 2; check; delete
+    crossplane_only
+    MODE=kindcluster-direct NAME="${base}-xp-pkg"; create; check; delete
     down
     echo "end-to-end run passed in $(( $(date +%s) - start )) s"
     ;;
-  *) echo "usage: [MODE=capi|kindcluster-direct|kindcluster-capi] $0 [up|outer|crossplane|create|check|scale N|ha|persist|delete|down|all]" >&2; exit 2 ;;
+  *) echo "usage: [MODE=capi|kindcluster-direct|kindcluster-capi] $0 [up|outer|crossplane|crossplane-only|create|check|scale N|ha|persist|delete|down|all]" >&2; exit 2 ;;
 esac
