@@ -17,12 +17,19 @@ limitations under the License.
 package kubernetesmachine
 
 import (
+	"context"
+
 	xpv2 "github.com/crossplane/crossplane/apis/v2/core/v2"
 	"k8s.io/apimachinery/pkg/api/equality"
+	"k8s.io/client-go/util/workqueue"
+	"sigs.k8s.io/controller-runtime/pkg/controller/priorityqueue"
 	"sigs.k8s.io/controller-runtime/pkg/event"
+	"sigs.k8s.io/controller-runtime/pkg/handler"
 	"sigs.k8s.io/controller-runtime/pkg/predicate"
+	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	kindnodev1alpha1 "github.com/kindnode/cluster-api-provider-kubernetes/apis/kindnode/v1alpha1"
+	"github.com/kindnode/cluster-api-provider-kubernetes/internal/clients"
 )
 
 // nodePodChanged passes the NodePod events that can change what a KubernetesMachine's reconcile does: a
@@ -72,4 +79,45 @@ func shown(np *kindnodev1alpha1.NodePod) nodePodView {
 		ready: c(xpv2.TypeReady), synced: c(xpv2.TypeSynced), bootstrapped: c(kindnodev1alpha1.TypeBootstrapped),
 		podName: obs.PodName, podIP: obs.PodIP, providerID: obs.ProviderID,
 	}
+}
+
+// readyFirst enqueues, through h, the KubernetesMachine of a NodePod whose node turned ready or not, or
+// finished its bootstrap, ahead of the controller's queue: that is the news Cluster API waits for, and a
+// backlog of new KubernetesMachines, each a NodePod to create, would hold it back.
+func readyFirst(h handler.EventHandler) handler.EventHandler {
+	return readyFirstHandler{EventHandler: h}
+}
+
+type readyFirstHandler struct {
+	handler.EventHandler
+}
+
+func (h readyFirstHandler) Update(ctx context.Context, e event.UpdateEvent, q workqueue.TypedRateLimitingInterface[reconcile.Request]) {
+	o, ok1 := e.ObjectOld.(*kindnodev1alpha1.NodePod)
+	n, ok2 := e.ObjectNew.(*kindnodev1alpha1.NodePod)
+	if pq, ok := q.(priorityqueue.PriorityQueue[reconcile.Request]); ok && ok1 && ok2 {
+		was, is := shown(o), shown(n)
+		if was.ready.status != is.ready.status || was.bootstrapped.status != is.bootstrapped.status {
+			q = prioritized{PriorityQueue: pq, priority: clients.OuterChangePriority}
+		}
+	}
+	h.EventHandler.Update(ctx, e, q)
+}
+
+// prioritized adds what is added to it at a priority of its own at least, however it is added: the handlers of
+// controller-runtime add through AddWithOpts, with a priority of theirs, when they see a priority queue.
+type prioritized struct {
+	priorityqueue.PriorityQueue[reconcile.Request]
+	priority int
+}
+
+func (p prioritized) Add(item reconcile.Request) {
+	p.AddWithOpts(priorityqueue.AddOpts{}, item)
+}
+
+func (p prioritized) AddWithOpts(o priorityqueue.AddOpts, items ...reconcile.Request) {
+	if o.Priority == nil || *o.Priority < p.priority {
+		o.Priority = &p.priority
+	}
+	p.PriorityQueue.AddWithOpts(o, items...)
 }

@@ -86,7 +86,9 @@ func (r *Reconciler) SetupWithManager(ctx context.Context, mgr ctrl.Manager, o c
 		Named("kubernetesmachine").
 		WithOptions(o).
 		WithEventFilter(predicates.ResourceHasFilterLabel(mgr.GetScheme(), log, r.WatchFilterValue)).
-		Owns(&kindnodev1alpha1.NodePod{}, builder.WithPredicates(nodePodChanged())).
+		Watches(&kindnodev1alpha1.NodePod{},
+			readyFirst(handler.EnqueueRequestForOwner(mgr.GetScheme(), mgr.GetRESTMapper(), &infrav1.KubernetesMachine{}, handler.OnlyControllerOwner())),
+			builder.WithPredicates(nodePodChanged())).
 		// A reconcile reads a Machine's spec and labels, never its status, which Cluster API writes often.
 		Watches(&clusterv1.Machine{},
 			handler.EnqueueRequestsFromMapFunc(util.MachineToInfrastructureMapFunc(infrav1.GroupVersion.WithKind("KubernetesMachine"))),
