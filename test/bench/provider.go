@@ -154,35 +154,45 @@ func (p *provider) metrics(ctx context.Context) ([]byte, error) {
 // server refused or failed are counted apart, as METHOD(code): a conflict is a write based on a stale read,
 // and that is worth seeing among the requests it wasted.
 func parseRequests(r io.Reader) (map[string]float64, error) {
-	byMethod := map[string]float64{}
+	byMethod, err := sumSeries(r, requestsMetric, func(series string) string {
+		k := label(series, "method")
+		if code := label(series, "code"); code != "" && !strings.HasPrefix(code, "2") {
+			k += "(" + code + ")"
+		}
+		return k
+	})
+	if err == nil && len(byMethod) == 0 {
+		err = fmt.Errorf("the provider's metrics have no %s", requestsMetric)
+	}
+	return byMethod, err
+}
+
+// sumSeries adds up the series of the counter metric in the Prometheus text format of r under the key keyOf
+// makes of each series' labels; it leaves out a series whose key is "".
+func sumSeries(r io.Reader, metric string, keyOf func(series string) string) (map[string]float64, error) {
+	sums := map[string]float64{}
 	s := bufio.NewScanner(r)
 	s.Buffer(make([]byte, 0, 64*1024), 1024*1024)
 	for s.Scan() {
 		line := s.Text()
-		if !strings.HasPrefix(line, requestsMetric+"{") {
+		if !strings.HasPrefix(line, metric+"{") {
 			continue
 		}
 		i := strings.LastIndexByte(line, '}')
 		if i < 0 {
 			continue
 		}
+		k := keyOf(line[:i])
+		if k == "" {
+			continue
+		}
 		v, err := strconv.ParseFloat(strings.TrimSpace(line[i+1:]), 64)
 		if err != nil {
 			return nil, fmt.Errorf("cannot parse %q: %w", line, err)
 		}
-		k := label(line[:i], "method")
-		if code := label(line[:i], "code"); code != "" && !strings.HasPrefix(code, "2") {
-			k += "(" + code + ")"
-		}
-		byMethod[k] += v
+		sums[k] += v
 	}
-	if err := s.Err(); err != nil {
-		return nil, err
-	}
-	if len(byMethod) == 0 {
-		return nil, fmt.Errorf("the provider's metrics have no %s", requestsMetric)
-	}
-	return byMethod, nil
+	return sums, s.Err()
 }
 
 // label is the value of label name in a Prometheus series, or "" when it has none.

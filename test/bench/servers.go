@@ -17,7 +17,6 @@ limitations under the License.
 package bench
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"fmt"
@@ -171,38 +170,23 @@ func (w *writeCounter) writes(ctx context.Context) (map[string]float64, error) {
 // its API group when it has one and its subresource when the write was to one, as
 // "PUT:nodepods.kindnode.dev/status".
 func parseServerWrites(r io.Reader) (map[string]float64, error) {
-	byResource := map[string]float64{}
-	s := bufio.NewScanner(r)
-	s.Buffer(make([]byte, 0, 64*1024), 1024*1024)
-	for s.Scan() {
-		line := s.Text()
-		if !strings.HasPrefix(line, serverRequestsMetric+"{") {
-			continue
+	byResource, err := sumSeries(r, serverRequestsMetric, func(series string) string {
+		if !writeVerbs[label(series, "verb")] {
+			return ""
 		}
-		i := strings.LastIndexByte(line, '}')
-		if i < 0 || !writeVerbs[label(line[:i], "verb")] {
-			continue
-		}
-		v, err := strconv.ParseFloat(strings.TrimSpace(line[i+1:]), 64)
-		if err != nil {
-			return nil, fmt.Errorf("cannot parse %q: %w", line, err)
-		}
-		k := label(line[:i], "verb") + ":" + label(line[:i], "resource")
-		if g := label(line[:i], "group"); g != "" {
+		k := label(series, "verb") + ":" + label(series, "resource")
+		if g := label(series, "group"); g != "" {
 			k += "." + g
 		}
-		if sub := label(line[:i], "subresource"); sub != "" {
+		if sub := label(series, "subresource"); sub != "" {
 			k += "/" + sub
 		}
-		byResource[k] += v
+		return k
+	})
+	if err == nil && len(byResource) == 0 {
+		err = fmt.Errorf("kube-apiserver's metrics have no writes in %s", serverRequestsMetric)
 	}
-	if err := s.Err(); err != nil {
-		return nil, err
-	}
-	if len(byResource) == 0 {
-		return nil, fmt.Errorf("kube-apiserver's metrics have no writes in %s", serverRequestsMetric)
-	}
-	return byResource, nil
+	return byResource, err
 }
 
 // minus is what counted up from before to now.
