@@ -22,7 +22,6 @@ import (
 
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/util/workqueue"
-	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/controller/priorityqueue"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 	"sigs.k8s.io/controller-runtime/pkg/source"
@@ -35,6 +34,33 @@ import (
 // above that of the managed resources' own events (zero, or lower for those of a resync), so that a backlog of
 // new managed resources, each a few writes, does not hold back the one write that reports a node Ready.
 const OuterChangePriority = 10
+
+// AtPriority returns q adding what is added to it at priority p at least, when q is a priority queue, and q
+// itself otherwise. It holds however items are added: controller-runtime's handlers add through AddWithOpts,
+// with a priority of their own, when they see a priority queue.
+func AtPriority(q workqueue.TypedRateLimitingInterface[reconcile.Request], p int) workqueue.TypedRateLimitingInterface[reconcile.Request] {
+	pq, ok := q.(priorityqueue.PriorityQueue[reconcile.Request])
+	if !ok {
+		return q
+	}
+	return atPriority{PriorityQueue: pq, priority: p}
+}
+
+type atPriority struct {
+	priorityqueue.PriorityQueue[reconcile.Request]
+	priority int
+}
+
+func (q atPriority) Add(item reconcile.Request) {
+	q.AddWithOpts(priorityqueue.AddOpts{}, item)
+}
+
+func (q atPriority) AddWithOpts(o priorityqueue.AddOpts, items ...reconcile.Request) {
+	if o.Priority == nil || *o.Priority < q.priority {
+		o.Priority = &q.priority
+	}
+	q.PriorityQueue.AddWithOpts(o, items...)
+}
 
 // A Filter tells whether an event of an outer object concerns the managed resource that owns it, and how
 // long the reconcile it asks for may wait for more events of the object: one reconcile then sees them all.
@@ -66,11 +92,7 @@ func (r *Registry) Source(kind string, filters ...Filter) source.Source {
 				q.AddAfter(req, wait)
 				return
 			}
-			if pq, ok := q.(priorityqueue.PriorityQueue[reconcile.Request]); ok {
-				pq.AddWithOpts(priorityqueue.AddOpts{Priority: ptr.To(OuterChangePriority)}, req)
-				return
-			}
-			q.Add(req)
+			AtPriority(q, OuterChangePriority).Add(req)
 		})
 		return nil
 	})

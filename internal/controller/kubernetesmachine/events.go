@@ -22,7 +22,6 @@ import (
 	xpv2 "github.com/crossplane/crossplane/apis/v2/core/v2"
 	"k8s.io/apimachinery/pkg/api/equality"
 	"k8s.io/client-go/util/workqueue"
-	"sigs.k8s.io/controller-runtime/pkg/controller/priorityqueue"
 	"sigs.k8s.io/controller-runtime/pkg/event"
 	"sigs.k8s.io/controller-runtime/pkg/handler"
 	"sigs.k8s.io/controller-runtime/pkg/predicate"
@@ -95,29 +94,11 @@ type readyFirstHandler struct {
 func (h readyFirstHandler) Update(ctx context.Context, e event.UpdateEvent, q workqueue.TypedRateLimitingInterface[reconcile.Request]) {
 	o, ok1 := e.ObjectOld.(*kindnodev1alpha1.NodePod)
 	n, ok2 := e.ObjectNew.(*kindnodev1alpha1.NodePod)
-	if pq, ok := q.(priorityqueue.PriorityQueue[reconcile.Request]); ok && ok1 && ok2 {
+	if ok1 && ok2 {
 		was, is := shown(o), shown(n)
 		if was.ready.status != is.ready.status || was.bootstrapped.status != is.bootstrapped.status {
-			q = prioritized{PriorityQueue: pq, priority: clients.OuterChangePriority}
+			q = clients.AtPriority(q, clients.OuterChangePriority)
 		}
 	}
 	h.EventHandler.Update(ctx, e, q)
-}
-
-// prioritized adds what is added to it at a priority of its own at least, however it is added: the handlers of
-// controller-runtime add through AddWithOpts, with a priority of theirs, when they see a priority queue.
-type prioritized struct {
-	priorityqueue.PriorityQueue[reconcile.Request]
-	priority int
-}
-
-func (p prioritized) Add(item reconcile.Request) {
-	p.AddWithOpts(priorityqueue.AddOpts{}, item)
-}
-
-func (p prioritized) AddWithOpts(o priorityqueue.AddOpts, items ...reconcile.Request) {
-	if o.Priority == nil || *o.Priority < p.priority {
-		o.Priority = &p.priority
-	}
-	p.PriorityQueue.AddWithOpts(o, items...)
 }
