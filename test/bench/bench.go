@@ -76,7 +76,7 @@ type Result struct {
 	// over the floor's phases and over the NodePods'; zero when the harness could not find them.
 	FloorServerCPU, NodePodServerCPU time.Duration
 	// FloorServerWrites and NodePodServerWrites are the writes the outer cluster's kube-apiserver served, from
-	// anyone, over the floor's phases and over the NodePods', by resource (see parseServerWrites).
+	// anyone, over the floor's phases and over the NodePods', by verb and resource (see parseServerWrites).
 	FloorServerWrites, NodePodServerWrites map[string]float64
 	// ProviderPeakRSS is the provider's peak resident set size from its start to the end of the NodePod
 	// phases (to its end when they do not run), in bytes: the KubernetesMachine phases that follow also
@@ -103,7 +103,7 @@ type Result struct {
 	// kube-apiserver and etcd over the KubernetesMachine phases.
 	MachineProviderCPU, MachineServerCPU time.Duration
 	// MachineServerWrites are the writes the outer kube-apiserver served over the KubernetesMachine phases,
-	// by resource; the harness's, standing in for Cluster API's controllers, among them.
+	// by verb and resource; the harness's, standing in for Cluster API's controllers, among them.
 	MachineServerWrites map[string]float64
 	// MachineAPIRequests is how many requests the provider's clients sent over the KubernetesMachine phases,
 	// as APIRequests counts them.

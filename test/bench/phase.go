@@ -49,8 +49,8 @@ type phases struct {
 	writes  *writeCounter
 }
 
-// serverWrites is how many writes the outer kube-apiserver served so far, by resource; nil when it cannot
-// tell.
+// serverWrites is how many writes the outer kube-apiserver served so far, by verb and resource; nil when it
+// cannot tell.
 func (ph *phases) serverWrites(ctx context.Context) map[string]float64 {
 	w, err := ph.writes.writes(ctx)
 	if err != nil {
@@ -170,7 +170,7 @@ type usage struct {
 	providerCPU, serverCPU time.Duration
 	// requests counts the provider's API requests by HTTP method.
 	requests map[string]float64
-	// serverWrites counts the writes the outer kube-apiserver served, from anyone, by resource.
+	// serverWrites counts the writes the outer kube-apiserver served, from anyone, by verb and resource.
 	serverWrites map[string]float64
 }
 
@@ -198,13 +198,21 @@ func (ph *phases) spentSince(ctx context.Context, p *provider, before usage) (us
 	spent := usage{
 		providerCPU:  now.providerCPU - before.providerCPU,
 		serverCPU:    now.serverCPU - before.serverCPU,
-		requests:     map[string]float64{},
+		requests:     minus(now.requests, before.requests),
 		serverWrites: minus(now.serverWrites, before.serverWrites),
 	}
-	for m, v := range now.requests {
-		spent.requests[m] = v - before.requests[m]
-	}
 	return spent, nil
+}
+
+// minus is what each counter counted up from before to now; counters that did not move are left out.
+func minus(now, before map[string]float64) map[string]float64 {
+	out := map[string]float64{}
+	for k, v := range now {
+		if d := v - before[k]; d != 0 {
+			out[k] = d
+		}
+	}
+	return out
 }
 
 // timed sends do(i) for every key, cfg.Parallelism at a time, and returns the time from the first request to

@@ -134,20 +134,28 @@ func (p *provider) requests(ctx context.Context) (map[string]float64, error) {
 
 // metrics scrapes the provider's metrics, in the Prometheus text format.
 func (p *provider) metrics(ctx context.Context) ([]byte, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, p.metricsURL, nil)
-	if err != nil {
-		return nil, err
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return nil, fmt.Errorf("cannot scrape the provider's metrics: %w", err)
-	}
-	defer func() { _ = resp.Body.Close() }()
-	b, err := io.ReadAll(resp.Body)
+	b, err := get(ctx, http.DefaultClient, p.metricsURL)
 	if err != nil {
 		return nil, fmt.Errorf("cannot scrape the provider's metrics: %w", err)
 	}
 	return b, nil
+}
+
+// get reads what url serves through c; anything but 200 OK is an error.
+func get(ctx context.Context, c *http.Client, url string) ([]byte, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := c.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer func() { _ = resp.Body.Close() }()
+	if resp.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("%s: %s", url, resp.Status)
+	}
+	return io.ReadAll(resp.Body)
 }
 
 // parseRequests sums requestsMetric by its method label from the Prometheus text format. Requests the API

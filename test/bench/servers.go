@@ -133,9 +133,8 @@ func contains(args []string, s string) bool {
 }
 
 // A writeCounter reads how many writes the outer kube-apiserver served so far, by verb and resource, from its
-// metrics.
-// Its CPU time is mostly spent on writes and on telling watchers of them, so writes per object are what a
-// phase costs it.
+// metrics. Its CPU time is mostly spent on writes and on telling watchers of them, so writes per object are
+// what a phase costs it.
 type writeCounter struct {
 	client *http.Client
 	url    string
@@ -151,19 +150,11 @@ func newWriteCounter(cfg *rest.Config) (*writeCounter, error) {
 
 // writes scrapes the writes served so far by verb and resource.
 func (w *writeCounter) writes(ctx context.Context) (map[string]float64, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, w.url, nil)
-	if err != nil {
-		return nil, err
-	}
-	resp, err := w.client.Do(req)
+	b, err := get(ctx, w.client, w.url)
 	if err != nil {
 		return nil, fmt.Errorf("cannot scrape kube-apiserver's metrics: %w", err)
 	}
-	defer func() { _ = resp.Body.Close() }()
-	if resp.StatusCode != http.StatusOK {
-		return nil, fmt.Errorf("cannot scrape kube-apiserver's metrics: %s", resp.Status)
-	}
-	return parseServerWrites(resp.Body)
+	return parseServerWrites(bytes.NewReader(b))
 }
 
 // parseServerWrites sums the writes of serverRequestsMetric, of any code, by verb and resource: the resource,
@@ -187,15 +178,4 @@ func parseServerWrites(r io.Reader) (map[string]float64, error) {
 		err = fmt.Errorf("kube-apiserver's metrics have no writes in %s", serverRequestsMetric)
 	}
 	return byResource, err
-}
-
-// minus is what counted up from before to now.
-func minus(now, before map[string]float64) map[string]float64 {
-	out := map[string]float64{}
-	for k, v := range now {
-		if d := v - before[k]; d != 0 {
-			out[k] = d
-		}
-	}
-	return out
 }
