@@ -36,11 +36,17 @@ PROVIDER=provider-kindnode
 PROVIDER_SOURCE=ghcr.io/kindnode/provider-kindnode
 MANAGER_IMAGE="${MANAGER_IMAGE:-localhost/kindnode/capk-manager:dev}"
 
+# cache_package SOURCE FILE DIR writes package FILE into the package cache DIR as the package Crossplane names
+# SOURCE, and prints the reference it is installed by.
+cache_package() {
+  (cd "${repo}" && go run ./hack/e2e/xpkgcache --source "$1" --dir "$3" "$2")
+}
+
 # provider_package builds the provider package into dir as make xpkg does, caches it under dir/cache and prints
 # the reference Crossplane installs it by.
 provider_package() {
   (cd "${repo}" && make --no-print-directory xpkg XPKG="$1/provider.xpkg" >&2)
-  (cd "${repo}" && go run ./hack/e2e/xpkgcache --source "${PROVIDER_SOURCE}" --dir "$1/cache" "$1/provider.xpkg")
+  cache_package "${PROVIDER_SOURCE}" "$1/provider.xpkg" "$1/cache"
 }
 
 install() {
@@ -52,8 +58,8 @@ install() {
   # No runtime image in the function package: the DeploymentRuntimeConfig below names it.
   (cd "${repo}" && make --no-print-directory "${repo}/bin/helm" xpkg-function xpkg-configuration FUNCTION_RUNTIME_IMAGE= \
     FUNCTION_XPKG="${work}/function.xpkg" CONFIGURATION_XPKG="${work}/configuration.xpkg" >&2)
-  fn="$(cd "${repo}" && go run ./hack/e2e/xpkgcache --source ghcr.io/kindnode/function-kindcluster --dir "${work}/cache" "${work}/function.xpkg")"
-  cfg="$(cd "${repo}" && go run ./hack/e2e/xpkgcache --source ghcr.io/kindnode/configuration-kindcluster --dir "${work}/cache" "${work}/configuration.xpkg")"
+  fn="$(cache_package ghcr.io/kindnode/function-kindcluster "${work}/function.xpkg" "${work}/cache")"
+  cfg="$(cache_package ghcr.io/kindnode/configuration-kindcluster "${work}/configuration.xpkg" "${work}/cache")"
   # The provider's package too, for `provider`: a ConfigMap changed later reaches Crossplane's volume only
   # after a kubelet sync, a minute or so.
   provider_package "${work}" >/dev/null
