@@ -33,10 +33,21 @@ build:
 testbin:
 	@bash hack/testbin.sh
 
-## test: unit and controller tests against a real kube-apiserver and etcd.
+## test: unit and controller tests against a real kube-apiserver and etcd; builds (once) every program the tests run first, so that go test's timeout measures tests only.
 .PHONY: test
-test:
-	@assets="$$(bash hack/testbin.sh)" && KUBEBUILDER_ASSETS="$$assets" $(GO) test $(TEST_FLAGS) $(PKGS)
+test: test-tools
+	@assets="$$(bash hack/testbin.sh)" && kwok="$$(bash hack/kwok.sh)" && \
+		KUBEBUILDER_ASSETS="$$assets" KWOK_DIR="$$kwok" $(TEST_TOOLS_ENV) $(GO) test $(TEST_FLAGS) $(PKGS)
+
+# The programs the tests run, handed to them by path; a test that needs one and finds no path fails and says
+# to run make test. Each Crossplane build says what it builds and how long a cold one takes before it starts;
+# hack/testbin.sh (kube-apiserver, etcd, kubectl, kube-controller-manager, in ~/.cache), hack/kwok.sh and
+# hack/capi-build.sh (clusterctl) say the same of theirs. The provider and the function are this repository's
+# current source, rebuilt incrementally every time.
+.PHONY: test-tools
+test-tools: $(BIN)/crossplane $(BIN)/crossplane-core $(BIN)/clusterctl build function
+TEST_TOOLS_ENV := CROSSPLANE_CLI=$(BIN)/crossplane CROSSPLANE_CORE=$(BIN)/crossplane-core CLUSTERCTL=$(BIN)/clusterctl \
+	KINDNODE_PROVIDER=$(BIN)/provider FUNCTION_KINDCLUSTER=$(BIN)/function-kindcluster
 
 ## fuzz: run the bootstrap parser's fuzz target for FUZZTIME (default 30s).
 FUZZTIME ?= 30s
@@ -64,8 +75,29 @@ lint:
 	$(GO) vet ./...
 	@out="$$(gofmt -l $$(git ls-files '*.go'))"; if [ -n "$$out" ]; then echo "not gofmt-formatted:"; echo "$$out"; exit 1; fi
 
-$(BIN)/crossplane: hack/tools/crossplane/go.mod
-	cd hack/tools/crossplane && $(GO) build -o $(BIN)/crossplane github.com/crossplane/cli/v2/cmd/crossplane
+# The Crossplane CLI and core are built alike, statically linked, so that the packages both use at the same
+# version compile once; core's flags are the ones its image needs (hack/images/build.sh copies
+# bin/crossplane-core). Core is stamped with its version, as Crossplane's releases are: packages check their
+# crossplane.version against it.
+CROSSPLANE_CLI_VERSION  := $(shell awk '$$1 == "github.com/crossplane/cli/v2" { print $$2 }' hack/tools/crossplane/go.mod)
+CROSSPLANE_CORE_VERSION := $(shell awk '$$1 == "github.com/crossplane/crossplane/v2" { print $$2 }' hack/tools/crossplane-core/go.mod)
+BUILD_FLAGS_crossplane      := CGO_ENABLED=0 GOWORK=off $(GO) build -trimpath -ldflags "-s -w"
+BUILD_FLAGS_crossplane-core := CGO_ENABLED=0 GOWORK=off $(GO) build -trimpath \
+	-ldflags "-s -w -X github.com/crossplane/crossplane-runtime/v2/pkg/version.version=$(CROSSPLANE_CORE_VERSION)"
+
+# The same files by their names relative to the repository, as hack/images/build.sh and people ask for them.
+bin/crossplane bin/crossplane-core bin/clusterctl: bin/%: $(BIN)/%
+
+# bin/NAME.flags holds the command that builds bin/NAME and changes only with it, so that a binary built
+# otherwise (by an older Makefile) is built again, as one whose pin changed is.
+$(BIN)/%.flags: FORCE
+	@mkdir -p $(BIN) && echo '$(BUILD_FLAGS_$*)' | cmp -s - $@ || echo '$(BUILD_FLAGS_$*)' >$@
+.PHONY: FORCE
+
+$(BIN)/crossplane: hack/tools/crossplane/go.mod hack/tools/crossplane/go.sum $(BIN)/crossplane.flags
+	@echo "make: building the Crossplane CLI $(CROSSPLANE_CLI_VERSION) into bin/crossplane (cold: 5-10 min on 2 cores; cached afterwards)"
+	cd hack/tools/crossplane && $(BUILD_FLAGS_crossplane) -o $@.tmp github.com/crossplane/cli/v2/cmd/crossplane
+	@mv $@.tmp $@
 
 # Helm, for the e2e run's Crossplane install (Crossplane's own chart, from its module).
 $(BIN)/helm: hack/tools/helm/go.mod
@@ -111,21 +143,21 @@ xpkg-configuration: $(BIN)/crossplane
 .PHONY: xpkg-all
 xpkg-all: xpkg xpkg-function xpkg-configuration
 
-# Stamped with its version, as Crossplane's releases are: packages check their crossplane.version against it.
-$(BIN)/crossplane-core: hack/tools/crossplane-core/go.mod
-	cd hack/tools/crossplane-core && $(GO) build -o $(BIN)/crossplane-core \
-		-ldflags "-X github.com/crossplane/crossplane-runtime/v2/pkg/version.version=$$($(GO) list -m -f '{{.Version}}' github.com/crossplane/crossplane/v2)" \
-		github.com/crossplane/crossplane/v2/cmd/crossplane
+# The one build of Crossplane core: test/render, test/crossplane and the image (hack/images/build.sh) run it.
+$(BIN)/crossplane-core: hack/tools/crossplane-core/go.mod hack/tools/crossplane-core/go.sum $(BIN)/crossplane-core.flags
+	@echo "make: building Crossplane core $(CROSSPLANE_CORE_VERSION) into bin/crossplane-core (cold: 5-10 min on 2 cores; cached afterwards)"
+	cd hack/tools/crossplane-core && $(BUILD_FLAGS_crossplane-core) -o $@.tmp github.com/crossplane/crossplane/v2/cmd/crossplane
+	@mv $@.tmp $@
 
 ## render: crossplane composition render over the KindCluster examples, compared with test/render/testdata/golden (also part of make test).
 .PHONY: render
 render: $(BIN)/crossplane $(BIN)/crossplane-core
-	CROSSPLANE_CLI=$(BIN)/crossplane CROSSPLANE_CORE=$(BIN)/crossplane-core $(GO) test -count=1 ./test/render/
+	@assets="$$(bash hack/testbin.sh)" && KUBEBUILDER_ASSETS="$$assets" $(TEST_TOOLS_ENV) $(GO) test -count=1 ./test/render/
 
 ## crossplane-envtest: Crossplane core installs the function and configuration packages and composes the KindCluster examples on a real API server, with function-kindcluster and the provider's controllers (test/crossplane; also part of make test).
 .PHONY: crossplane-envtest
-crossplane-envtest:
-	@assets="$$(bash hack/testbin.sh)" && KUBEBUILDER_ASSETS="$$assets" $(GO) test -count=1 -timeout=20m ./test/crossplane/
+crossplane-envtest: $(BIN)/crossplane $(BIN)/crossplane-core function
+	@assets="$$(bash hack/testbin.sh)" && KUBEBUILDER_ASSETS="$$assets" $(TEST_TOOLS_ENV) $(GO) test -count=1 -timeout=20m ./test/crossplane/
 
 ## render-golden: rewrite test/render/testdata/golden from the current function; review the diff before committing.
 .PHONY: render-golden

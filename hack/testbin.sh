@@ -51,6 +51,9 @@ build_etcd() {
   mv "${DEST}/etcd.tmp" "${DEST}/etcd"
 }
 
+missing=()
+for b in etcd kube-apiserver kubectl kube-controller-manager; do [[ -x "${DEST}/${b}" ]] || missing+=("${b}"); done
+log "building ${missing[*]} (Kubernetes ${K8S_VERSION}, etcd ${ETCD_VERSION}) into ${DEST} (cold: 20-40 min on 2 cores, kube-apiserver most of it; cached afterwards)"
 build_etcd
 build_kubernetes
 have_all || { log "binaries missing after build"; exit 1; }

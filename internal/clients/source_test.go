@@ -55,7 +55,7 @@ func TestSource(t *testing.T) {
 		reason  string
 		filters []Filter
 		notify  func(h handlerFuncs)
-		wait    time.Duration // how long to wait for requests
+		delay   time.Duration // how long after the event the requests may be enqueued, at the earliest
 		want    []reconcile.Request
 	}{
 		"OwnerEnqueued": {
@@ -84,7 +84,7 @@ func TestSource(t *testing.T) {
 			reason:  "A change a filter delays is enqueued after the delay.",
 			filters: []Filter{later},
 			notify:  func(h handlerFuncs) { h.OnUpdate(ownedPod("NodePod", "1"), ownedPod("NodePod", "2")) },
-			wait:    100 * time.Millisecond,
+			delay:   50 * time.Millisecond,
 			want:    []reconcile.Request{mr},
 		},
 		"UpdateCarriesOld": {
@@ -97,25 +97,40 @@ func TestSource(t *testing.T) {
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
 			r := NewRegistry(nil, nil)
-			q := workqueue.NewTypedRateLimitingQueue(workqueue.DefaultTypedControllerRateLimiter[reconcile.Request]())
+			q := &recordingQueue{TypedRateLimitingInterface: workqueue.NewTypedRateLimitingQueue(workqueue.DefaultTypedControllerRateLimiter[reconcile.Request]())}
 			defer q.ShutDown()
 			if err := r.Source("NodePod", tc.filters...).Start(context.Background(), q); err != nil {
 				t.Fatal(err)
 			}
+			start := time.Now()
 			tc.notify(handlerFuncs{emit: r.emit})
-			if q.Len() != 0 && tc.wait > 0 {
-				t.Errorf("%s\n%d requests enqueued at once, want them later", tc.reason, q.Len())
-			}
-			time.Sleep(tc.wait)
 
-			var got []reconcile.Request
-			for q.Len() > 0 {
-				req, _ := q.Get()
-				got = append(got, req)
-				q.Done(req)
+			// The source hands every request to the queue while the event is delivered, delayed or not, so
+			// what it asked for is known now; nothing that was not asked for can arrive later.
+			var asked []reconcile.Request
+			for _, a := range q.added {
+				asked = append(asked, a.req)
+				if a.after != tc.delay {
+					t.Errorf("%s\n%v enqueued after %s, want after %s", tc.reason, a.req, a.after, tc.delay)
+				}
 			}
-			if diff := cmp.Diff(tc.want, got); diff != "" {
+			if diff := cmp.Diff(tc.want, asked); diff != "" {
 				t.Errorf("%s\nenqueued: -want, +got:\n%s", tc.reason, diff)
+			}
+			if tc.delay > 0 && q.Len() != 0 {
+				t.Errorf("%s\n%d requests ready at once, want them after %s", tc.reason, q.Len(), tc.delay)
+			}
+
+			// And the queue hands them out, not before their delay.
+			for range tc.want {
+				req, ok := getWithin(q, 30*time.Second)
+				if !ok {
+					t.Fatalf("%s\nno request within 30s of the event", tc.reason)
+				}
+				if waited := time.Since(start); waited < tc.delay {
+					t.Errorf("%s\n%v handed out after %s, want %s at least", tc.reason, req, waited, tc.delay)
+				}
+				q.Done(req)
 			}
 		})
 	}
@@ -125,6 +140,49 @@ func TestSource(t *testing.T) {
 	}
 	if diff := cmp.Diff(want, []string{seen[0].Old.GetResourceVersion(), seen[0].Object.GetResourceVersion()}); diff != "" {
 		t.Errorf("resource versions of the old and new object the filter saw: -want, +got:\n%s", diff)
+	}
+}
+
+// recordingQueue records what is added to a queue, and with what delay, as it is added.
+type recordingQueue struct {
+	workqueue.TypedRateLimitingInterface[reconcile.Request]
+	added []added
+}
+
+type added struct {
+	req   reconcile.Request
+	after time.Duration
+}
+
+func (q *recordingQueue) Add(req reconcile.Request) {
+	q.added = append(q.added, added{req: req})
+	q.TypedRateLimitingInterface.Add(req)
+}
+
+func (q *recordingQueue) AddAfter(req reconcile.Request, d time.Duration) {
+	q.added = append(q.added, added{req: req, after: d})
+	q.TypedRateLimitingInterface.AddAfter(req, d)
+}
+
+func (q *recordingQueue) AddRateLimited(req reconcile.Request) {
+	q.added = append(q.added, added{req: req, after: -1})
+	q.TypedRateLimitingInterface.AddRateLimited(req)
+}
+
+// getWithin is q.Get, giving up after d: a request that never comes fails the test instead of hanging it.
+func getWithin(q workqueue.TypedInterface[reconcile.Request], d time.Duration) (reconcile.Request, bool) {
+	got := make(chan reconcile.Request, 1)
+	go func() {
+		if req, shutdown := q.Get(); !shutdown {
+			got <- req
+		}
+	}()
+	select {
+	case req := <-got:
+		return req, true
+	case <-time.After(d):
+		q.ShutDown() // Releases the Get above.
+		return reconcile.Request{}, false
 	}
 }
 

@@ -79,10 +79,18 @@ func run(m *testing.M) int {
 	return m.Run()
 }
 
-// setup builds the release and clusterctl with the same scripts make uses, and starts an API server that looks
-// like a management cluster after clusterctl init: Cluster API's CRDs, the provider's CRDs, and the
-// clusterctl inventory entry for the provider.
+// setup builds the release with the script make uses, and starts an API server that looks like a management
+// cluster after clusterctl init: Cluster API's CRDs, the provider's CRDs, and the clusterctl inventory entry
+// for the provider.
 func setup(tmp string) error {
+	// make test builds clusterctl (bin/clusterctl) before go test starts, so that go test's timeout measures
+	// the tests alone; no test builds it.
+	if clusterctlBin = os.Getenv("CLUSTERCTL"); clusterctlBin == "" {
+		return errors.New("CLUSTERCTL is not set: run the tests with make test, which builds bin/clusterctl first")
+	}
+	if _, err := os.Stat(clusterctlBin); err != nil {
+		return fmt.Errorf("CLUSTERCTL=%s: %w; make clusterctl builds it", clusterctlBin, err)
+	}
 	root := testenv.RepoRoot()
 	out := filepath.Join(tmp, "output")
 	if _, err := script(root, "hack/release-artifacts.sh", out, version); err != nil {
@@ -90,12 +98,6 @@ func setup(tmp string) error {
 	}
 	release = filepath.Join(out, "repository", "infrastructure-kubernetes", version)
 	clusterctlConfig = filepath.Join(out, "clusterctl.yaml")
-
-	bin, err := script(root, "hack/clusterctl.sh")
-	if err != nil {
-		return err
-	}
-	clusterctlBin = strings.TrimSpace(bin)
 
 	crds, err := testenv.ClusterAPICRDs()
 	if err != nil {

@@ -21,7 +21,6 @@ import (
 	"fmt"
 	"strings"
 	"testing"
-	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	kerrors "k8s.io/apimachinery/pkg/api/errors"
@@ -115,7 +114,24 @@ func TestExternallyManagedKubernetesClusterIsLeftAlone(t *testing.T) {
 	newCAPICluster(t, ns, "ext", func(kc *infrav1.KubernetesCluster) {
 		kc.Annotations = map[string]string{clusterv1.ManagedByAnnotation: "someone-else"}
 	})
-	time.Sleep(3 * time.Second)
+	// What the provider leaves alone leaves no trace. So wait for what it would act on, Cluster API's owner
+	// reference, and then for it to act on a cluster that came after: it sees KubernetesClusters' events in
+	// the order they happened, and the later cluster's NodeService takes a reconcile, Cluster API's adoption
+	// and a second reconcile, where one would have made this cluster's.
+	waitFor(t, "Cluster API to adopt the KubernetesCluster", func() error {
+		kc := &infrav1.KubernetesCluster{}
+		if err := kube.Get(ctx, types.NamespacedName{Namespace: ns, Name: "ext"}, kc); err != nil {
+			return err
+		}
+		if len(kc.OwnerReferences) == 0 {
+			return fmt.Errorf("no owner reference")
+		}
+		return nil
+	})
+	newCAPICluster(t, ns, "later")
+	waitFor(t, "the NodeService of a cluster made later", func() error {
+		return kube.Get(ctx, types.NamespacedName{Namespace: ns, Name: "later"}, &v1alpha1.NodeService{})
+	})
 	err := kube.Get(ctx, types.NamespacedName{Namespace: ns, Name: "ext"}, &v1alpha1.NodeService{})
 	if !kerrors.IsNotFound(err) {
 		t.Fatalf("the provider made a NodeService for an externally managed KubernetesCluster: %v", err)
@@ -133,9 +149,15 @@ func TestPausedClusterIsNotReconciled(t *testing.T) {
 	ctx := context.Background()
 	ns := newNamespace(t)
 	newCAPICluster(t, ns, "paused")
+	// A cluster that is not paused, to show when the provider has acted on what follows.
+	newCAPICluster(t, ns, "running")
 	// Cluster API adopts the KubernetesCluster (owner reference) only while the Cluster is not paused.
 	waitFor(t, "the NodeService", func() error {
 		return kube.Get(ctx, types.NamespacedName{Namespace: ns, Name: "paused"}, &v1alpha1.NodeService{})
+	})
+	running := &v1alpha1.NodeService{}
+	waitFor(t, "the running cluster's NodeService", func() error {
+		return kube.Get(ctx, types.NamespacedName{Namespace: ns, Name: "running"}, running)
 	})
 	waitFor(t, "the Cluster to be paused", func() error {
 		c := &clusterv1.Cluster{}
@@ -163,7 +185,22 @@ func TestPausedClusterIsNotReconciled(t *testing.T) {
 		}
 		return nil
 	})
-	time.Sleep(3 * time.Second)
+	// A paused reconcile leaves no trace; the running cluster's shows when the provider has seen the
+	// deletion: it sees NodeServices' events in the order they happened, and makes the running cluster's
+	// NodeService again after this one's deletion, in a reconcile like the one that would make this one.
+	if err := kube.Delete(ctx, running); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the running cluster's NodeService to be made again", func() error {
+		svc := &v1alpha1.NodeService{}
+		if err := kube.Get(ctx, types.NamespacedName{Namespace: ns, Name: "running"}, svc); err != nil {
+			return err
+		}
+		if svc.UID == running.UID {
+			return fmt.Errorf("still the deleted one")
+		}
+		return nil
+	})
 	if err := kube.Get(ctx, types.NamespacedName{Namespace: ns, Name: "paused"}, &v1alpha1.NodeService{}); !kerrors.IsNotFound(err) {
 		t.Fatalf("a paused KubernetesCluster made its NodeService again: %v", err)
 	}

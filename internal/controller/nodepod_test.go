@@ -21,7 +21,6 @@ import (
 	"fmt"
 	"strings"
 	"testing"
-	"time"
 
 	xpv2 "github.com/crossplane/crossplane/apis/v2/core/v2"
 	corev1 "k8s.io/api/core/v1"
@@ -282,16 +281,26 @@ func TestNodePodPaused(t *testing.T) {
 		}
 		return nil
 	})
-	updateNodePod(t, ns, "paused", func(np *v1alpha1.NodePod) {
-		np.Spec.ForProvider.Labels = map[string]string{"while": "paused"}
-	})
-	// Poke the Pod too: its watch event must not lead to an update while paused.
+	// Poke the Pod, then change the spec: neither may lead to an update of the Pod while paused. A paused
+	// reconcile writes nothing but a status that changed, so the one the Pod's watch event asks for leaves no
+	// trace to wait for; the spec change's does, as Synced records the generation it saw. That reconcile read
+	// the new labels, as the Pod event's would have, and had as much reason to apply them.
 	p, err := getPod(ns, "paused")
 	if err != nil {
 		t.Fatal(err)
 	}
 	markRunningReady(t, p)
-	time.Sleep(3 * time.Second)
+	updateNodePod(t, ns, "paused", func(np *v1alpha1.NodePod) {
+		np.Spec.ForProvider.Labels = map[string]string{"while": "paused"}
+	})
+	generation := getNodePod(t, ns, "paused").Generation
+	waitFor(t, "a paused reconcile of the new spec", func() error {
+		c := condition(getNodePod(t, ns, "paused").Status.Conditions, xpv2.TypeSynced)
+		if c.Reason != xpv2.ReasonReconcilePaused || c.ObservedGeneration < generation {
+			return fmt.Errorf("Synced is %s/%s for generation %d, want ReconcilePaused for %d", c.Status, c.Reason, c.ObservedGeneration, generation)
+		}
+		return nil
+	})
 	if p, err = getPod(ns, "paused"); err != nil {
 		t.Fatal(err)
 	}
@@ -433,11 +442,30 @@ func TestNodePodBootstrapSucceeds(t *testing.T) {
 		t.Errorf("file content went over stdin as %q", wrote)
 	}
 
-	// A bootstrapped node is not bootstrapped again when its Pod changes.
-	before := len(execs.Commands(ns, name))
-	markRunningReady(t, pod)
-	time.Sleep(time.Second)
-	if after := len(execs.Commands(ns, name)); after != before {
-		t.Errorf("the bootstrap ran again: %d commands, then %d", before, after)
+	// A bootstrapped node is not bootstrapped again when its Pod changes. The NodePod shows the Pod's new
+	// address once a reconcile saw the change; a bootstrap that reconcile started again would have sent the
+	// node its look for the sentinel by then, and would show in the same status.
+	before := sent.to(ns, name)
+	const moved = "10.1.2.4"
+	waitFor(t, "the Pod's new address", func() error {
+		p, err := getPod(ns, name)
+		if err != nil {
+			return err
+		}
+		p.Status.PodIP = moved
+		return kube.Status().Update(ctx, p)
+	})
+	waitFor(t, "the NodePod to show the Pod's new address", func() error {
+		np := getNodePod(t, ns, name)
+		if np.Status.AtProvider.PodIP != moved {
+			return fmt.Errorf("atProvider.podIP is %q", np.Status.AtProvider.PodIP)
+		}
+		if c := condition(np.Status.Conditions, v1alpha1.TypeBootstrapped); c.Status != corev1.ConditionTrue || !np.Status.AtProvider.Bootstrapped {
+			t.Errorf("the bootstrap started again: Bootstrapped is %s/%s: %s", c.Status, c.Reason, c.Message)
+		}
+		return nil
+	})
+	if after := sent.to(ns, name); after != before {
+		t.Errorf("the bootstrap ran again: %d commands sent to the node, then %d", before, after)
 	}
 }

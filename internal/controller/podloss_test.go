@@ -21,7 +21,6 @@ import (
 	"fmt"
 	"strings"
 	"testing"
-	"time"
 
 	xpv2 "github.com/crossplane/crossplane/apis/v2/core/v2"
 	corev1 "k8s.io/api/core/v1"
@@ -90,9 +89,16 @@ func TestNodePodLostPod(t *testing.T) {
 				}
 				return nil
 			})
-			// Another reconcile (a spec change) must not create a Pod either.
+			// Another reconcile (a spec change) must not create a Pod either. Synced records the generation a
+			// reconcile saw, after whatever it created.
 			updateNodePod(t, ns, "node", func(np *v1alpha1.NodePod) { np.Spec.ForProvider.Labels = map[string]string{"poke": "1"} })
-			time.Sleep(2 * time.Second)
+			generation := getNodePod(t, ns, "node").Generation
+			waitFor(t, "a reconcile of the new spec", func() error {
+				if c := getNodePod(t, ns, "node").Status.GetCondition(xpv2.TypeSynced); c.ObservedGeneration < generation {
+					return fmt.Errorf("Synced is %s/%s for generation %d, want %d", c.Status, c.Reason, c.ObservedGeneration, generation)
+				}
+				return nil
+			})
 			if _, err := getPod(ns, "node"); !kerrors.IsNotFound(err) {
 				t.Fatalf("a Pod exists after its loss under podLossPolicy Report: %v", err)
 			}

@@ -21,7 +21,6 @@ import (
 	"fmt"
 	"strings"
 	"testing"
-	"time"
 
 	xpv2 "github.com/crossplane/crossplane/apis/v2/core/v2"
 	corev1 "k8s.io/api/core/v1"
@@ -29,6 +28,8 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/crossplane/crossplane-runtime/v2/pkg/reconciler/providerconfig"
 
 	"github.com/kindnode/cluster-api-provider-kubernetes/apis/kindnode/v1alpha1"
 	apisv1alpha1 "github.com/kindnode/cluster-api-provider-kubernetes/apis/v1alpha1"
@@ -56,7 +57,18 @@ func TestInUseProviderConfigIsNotDeleted(t *testing.T) {
 	if err := kube.Delete(ctx, pc); err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(2 * time.Second)
+	// The controller says it saw the deletion and kept the config for its user; a controller that let it go
+	// would remove its finalizer instead, and the config would be gone before it said anything.
+	waitFor(t, "the ProviderConfig to say it is in use", func() error {
+		if err := kube.Get(ctx, key, pc); err != nil {
+			return fmt.Errorf("an in-use ProviderConfig went away: %w", err)
+		}
+		c := condition(pc.Status.Conditions, providerconfig.TypeTerminating)
+		if c.Status != corev1.ConditionTrue || c.Reason != providerconfig.ReasonInUse {
+			return fmt.Errorf("Terminating is %s/%s", c.Status, c.Reason)
+		}
+		return nil
+	})
 	if err := kube.Get(ctx, key, pc); err != nil {
 		t.Fatalf("an in-use ProviderConfig went away: %v", err)
 	}

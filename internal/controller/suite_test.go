@@ -19,8 +19,10 @@ package controller_test
 import (
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -29,11 +31,13 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/rand"
+	"k8s.io/client-go/rest"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 
 	"github.com/kindnode/cluster-api-provider-kubernetes/apis/v1alpha1"
+	"github.com/kindnode/cluster-api-provider-kubernetes/internal/bootstrap"
 	"github.com/kindnode/cluster-api-provider-kubernetes/internal/testenv"
 	"github.com/kindnode/cluster-api-provider-kubernetes/internal/testprovider"
 )
@@ -48,7 +52,44 @@ var (
 	execs = testprovider.NewExecRecorderFor(func(pod string) bool { return strings.HasPrefix(pod, fakeExecPrefix) })
 	// requests are the API requests the provider sent.
 	requests = &testprovider.Requests{}
+	// sent counts what reached each node Pod through execs, its look for the bootstrap sentinel included.
+	sent = &execCounter{n: map[string]int{}}
 )
+
+// An execCounter counts the commands every node Pod was sent. Unlike execs, it also counts the bootstrap's
+// look for its sentinel, with which every bootstrap run starts, even one that then finds nothing to do.
+type execCounter struct {
+	mu sync.Mutex
+	n  map[string]int
+}
+
+// wrap returns next, counting.
+func (c *execCounter) wrap(next func(cfg *rest.Config, namespace, pod, container string) bootstrap.Executor) func(cfg *rest.Config, namespace, pod, container string) bootstrap.Executor {
+	return func(cfg *rest.Config, namespace, pod, container string) bootstrap.Executor {
+		return countingExecutor{next: next(cfg, namespace, pod, container), count: func() {
+			c.mu.Lock()
+			defer c.mu.Unlock()
+			c.n[namespace+"/"+pod]++
+		}}
+	}
+}
+
+// to returns how many commands the Pod was sent.
+func (c *execCounter) to(namespace, pod string) int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.n[namespace+"/"+pod]
+}
+
+type countingExecutor struct {
+	next  bootstrap.Executor
+	count func()
+}
+
+func (e countingExecutor) Exec(ctx context.Context, argv []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	e.count()
+	return e.next.Exec(ctx, argv, stdin, stdout, stderr)
+}
 
 // fakeExecPrefix marks node Pods whose pods/exec the tests answer themselves. No kubelet runs next to the
 // test API server, so a real exec can only fail (TestNodePodBootstrapFailureIsReported relies on that);
@@ -96,7 +137,7 @@ func run(m *testing.M) int {
 func startManager(ctx context.Context) error {
 	zl := zap.New(zap.UseDevMode(os.Getenv("TEST_DEBUG") != ""), zap.WriteTo(os.Stderr), zap.Level(zapLevel()))
 	ctrl.SetLogger(zl)
-	return testprovider.Start(ctx, env, zl, execs.Executor, testprovider.RecordingRequests(requests))
+	return testprovider.Start(ctx, env, zl, sent.wrap(execs.Executor), testprovider.RecordingRequests(requests))
 }
 
 // waitFor polls fn until it returns nil or the timeout passes, then fails the test with fn's last error.

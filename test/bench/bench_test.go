@@ -18,6 +18,8 @@ package bench_test
 
 import (
 	"context"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -34,7 +36,7 @@ func TestHarness(t *testing.T) {
 	defer cancel()
 
 	var log strings.Builder
-	res, err := bench.Run(ctx, bench.Config{Nodes: nodes, PhaseTimeout: 2 * time.Minute, Log: &log})
+	res, err := bench.Run(ctx, bench.Config{Nodes: nodes, Provider: programs(t), PhaseTimeout: 2 * time.Minute, Log: &log})
 	if err != nil {
 		t.Fatalf("bench.Run: %v\n%s", err, log.String())
 	}
@@ -79,4 +81,22 @@ func TestHarness(t *testing.T) {
 		}
 	}
 	t.Log(out.String())
+}
+
+// programs checks that make test built what the harness runs before go test started, so that go test's
+// timeout measures the tests alone, and returns the provider binary. kwok is hack/kwok.sh's, which the
+// harness asks for again and then finds in its cache.
+func programs(t *testing.T) string {
+	t.Helper()
+	provider := os.Getenv("KINDNODE_PROVIDER")
+	kwok := os.Getenv("KWOK_DIR")
+	if provider == "" || kwok == "" {
+		t.Fatal("KINDNODE_PROVIDER or KWOK_DIR is not set: run the tests with make test, which builds bin/provider and runs hack/kwok.sh first")
+	}
+	for _, p := range []string{provider, filepath.Join(kwok, "kwok"), filepath.Join(kwok, "stages.yaml")} {
+		if _, err := os.Stat(p); err != nil {
+			t.Fatalf("%v: make test builds it", err)
+		}
+	}
+	return provider
 }

@@ -19,10 +19,10 @@ limitations under the License.
 //   - kube-apiserver and etcd from hack/testbin.sh (controller-runtime envtest), with Crossplane's CRDs from
 //     the github.com/crossplane/crossplane/v2 module's cluster/crds (the version hack/tools/crossplane-core
 //     pins), Cluster API's CRDs and the provider's; kube-controller-manager running only its garbage
-//     collector (built once with hack/k8s-build.sh), which completes the foreground deletions Crossplane
-//     issues for composed resources it drops;
-//   - Crossplane core (`crossplane core start`, built from hack/tools/crossplane-core with its version
-//     stamped in) as a separate process with --package-runtime=External and webhooks off;
+//     collector (hack/testbin.sh builds it too), which completes the foreground deletions Crossplane issues
+//     for composed resources it drops;
+//   - Crossplane core (`crossplane core start`, make's bin/crossplane-core: hack/tools/crossplane-core with
+//     its version stamped in) as a separate process with --package-runtime=External and webhooks off;
 //   - package/function and package/configuration built with `crossplane xpkg build` and installed as
 //     Function and Configuration packages, served from Crossplane's package cache since no registry is
 //     reachable (the Configuration skips dependency resolution: its dependencies are the Function installed
@@ -38,6 +38,8 @@ limitations under the License.
 // becomes a node Pod, bootstrapped with the function's kubeadm data; its readiness flows back into the
 // KindCluster), and that scaling the workers changes the composed set.
 //
-// CROSSPLANE_CORE and CROSSPLANE_CLI name built binaries to use instead of building them; TEST_DEBUG=1 prints
-// the logs of Crossplane, the function and the garbage collector as the tests run.
+// The tests build nothing: make test (or make crossplane-envtest) builds the programs first and names them in
+// CROSSPLANE_CORE, CROSSPLANE_CLI, FUNCTION_KINDCLUSTER and KUBEBUILDER_ASSETS (kube-controller-manager);
+// without them the tests fail and say so. TEST_DEBUG=1 prints the logs of Crossplane, the function and the
+// garbage collector as the tests run.
 package crossplane

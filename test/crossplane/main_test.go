@@ -109,6 +109,23 @@ func dumpLogs() {
 // controllers, and installs the function and configuration packages.
 func setup(ctx context.Context, dir string) error {
 	ctrl.SetLogger(zap.New(zap.UseDevMode(os.Getenv("TEST_DEBUG") != ""), zap.WriteTo(os.Stderr), zap.Level(zapLevel())))
+	// The programs first: without them nothing else is worth starting.
+	coreBin, err := crossplaneCore()
+	if err != nil {
+		return err
+	}
+	kcmBin, err := controllerManager()
+	if err != nil {
+		return err
+	}
+	cli, err := crossplaneCLI()
+	if err != nil {
+		return err
+	}
+	fnBin, err := functionBinary()
+	if err != nil {
+		return err
+	}
 	xpCRDs, err := crossplaneCRDs()
 	if err != nil {
 		return err
@@ -128,23 +145,6 @@ func setup(ctx context.Context, dir string) error {
 		return err
 	}
 
-	// One build at a time: the machines running these tests are small.
-	coreBin, err := crossplaneCore()
-	if err != nil {
-		return err
-	}
-	kcmBin, err := controllerManager()
-	if err != nil {
-		return err
-	}
-	cli, err := crossplaneCLI()
-	if err != nil {
-		return err
-	}
-	fnBin, err := buildFunction(dir)
-	if err != nil {
-		return err
-	}
 	cacheDir := filepath.Join(dir, "xpkg")
 
 	serverCerts, clientCerts := filepath.Join(dir, "tls-server"), filepath.Join(dir, "tls-client")

@@ -17,11 +17,9 @@ limitations under the License.
 package crossplane
 
 import (
-	"bytes"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
-	"crypto/sha256"
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/json"
@@ -44,92 +42,57 @@ import (
 // the tests use.
 const coreModule = "hack/tools/crossplane-core"
 
-// crossplaneCore returns the `crossplane` core binary: CROSSPLANE_CORE when set, else one built from
-// hack/tools/crossplane-core with its version stamped in as Crossplane's releases have it (packages check
-// their crossplane.version constraint against it), kept in the cache hack/testbin.sh uses and reused while
-// that module's go.sum is unchanged.
+// program returns the program the environment variable env names. make test builds each program the tests
+// run before go test starts, so that go test's timeout measures the tests alone, and hands it over this way;
+// no test builds one itself.
+func program(env, target string) (string, error) {
+	p := os.Getenv(env)
+	if p == "" {
+		return "", fmt.Errorf("%s is not set: run the tests with make test or make crossplane-envtest, which build %s first", env, target)
+	}
+	if _, err := os.Stat(p); err != nil {
+		return "", fmt.Errorf("%s=%s: %w; make %s builds it", env, p, err, target)
+	}
+	return p, nil
+}
+
+// crossplaneCore returns the `crossplane` core binary, with its version stamped in as Crossplane's releases
+// have it: packages check their crossplane.version constraint against it.
 func crossplaneCore() (string, error) {
-	if p := os.Getenv("CROSSPLANE_CORE"); p != "" {
-		out, err := exec.Command(p, "--version").Output() //nolint:gosec // The binary the caller named.
-		if err != nil || strings.TrimSpace(string(out)) == "" {
-			return "", fmt.Errorf("CROSSPLANE_CORE=%s reports no version (%v): packages cannot check their crossplane.version constraint; build it with make bin/crossplane-core", p, err)
-		}
-		return p, nil
-	}
-	mod, err := crossplaneModule()
+	p, err := program("CROSSPLANE_CORE", "bin/crossplane-core")
 	if err != nil {
 		return "", err
 	}
-	sum, err := os.ReadFile(filepath.Join(testenv.RepoRoot(), coreModule, "go.sum"))
-	if err != nil {
-		return "", err
+	out, err := exec.Command(p, "--version").Output() //nolint:gosec // The binary the caller named.
+	if err != nil || strings.TrimSpace(string(out)) == "" {
+		return "", fmt.Errorf("CROSSPLANE_CORE=%s reports no version (%v): packages cannot check their crossplane.version constraint; build it with make bin/crossplane-core", p, err)
 	}
-	h := sha256.Sum256(sum)
-	out := filepath.Join(cacheRoot(), "crossplane-core", fmt.Sprintf("%s-%x", mod.Version, h[:6]), "crossplane")
-	if _, err := os.Stat(out); err == nil {
-		return out, nil
-	}
-	if err := os.MkdirAll(filepath.Dir(out), 0o755); err != nil {
-		return "", err
-	}
-	tmp := fmt.Sprintf("%s.%d", out, os.Getpid())
-	cmd := exec.Command("go", "build", "-o", tmp, "-ldflags=-X github.com/crossplane/crossplane-runtime/v2/pkg/version.version="+mod.Version,
-		"github.com/crossplane/crossplane/v2/cmd/crossplane")
-	cmd.Dir = filepath.Join(testenv.RepoRoot(), coreModule)
-	if b, err := cmd.CombinedOutput(); err != nil {
-		return "", fmt.Errorf("cannot build Crossplane core in %s (set CROSSPLANE_CORE to a built binary instead): %w\n%s", coreModule, err, b)
-	}
-	return out, os.Rename(tmp, out)
+	return p, nil
 }
 
-// crossplaneCLI returns the `crossplane` CLI: CROSSPLANE_CLI when set, else the one `go tool` builds from
-// hack/tools/crossplane and keeps in Go's build cache.
+// crossplaneCLI returns the `crossplane` CLI, which builds the packages.
 func crossplaneCLI() (string, error) {
-	if p := os.Getenv("CROSSPLANE_CLI"); p != "" {
-		return p, nil
-	}
-	cmd := exec.Command("go", "tool", "-n", "crossplane")
-	cmd.Dir = filepath.Join(testenv.RepoRoot(), "hack", "tools", "crossplane")
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	if err != nil {
-		return "", fmt.Errorf("cannot build the Crossplane CLI in hack/tools/crossplane (set CROSSPLANE_CLI to a built binary instead): %w\n%s", err, stderr.String())
-	}
-	return strings.TrimSpace(string(out)), nil
+	return program("CROSSPLANE_CLI", "bin/crossplane")
 }
 
-// controllerManager returns kube-controller-manager from the test binaries' directory, building it there
-// with hack/k8s-build.sh (the way hack/testbin.sh builds kube-apiserver) on first use. The tests run its
-// garbage collector: Crossplane deletes the composed resources it drops with foreground propagation, which
-// only the garbage collector completes.
+// functionBinary returns cmd/function-kindcluster as make function built it from the current source.
+func functionBinary() (string, error) {
+	return program("FUNCTION_KINDCLUSTER", "function")
+}
+
+// controllerManager returns kube-controller-manager from the test binaries' directory, where hack/testbin.sh
+// builds it next to kube-apiserver. The tests run its garbage collector: Crossplane deletes the composed
+// resources it drops with foreground propagation, which only the garbage collector completes.
 func controllerManager() (string, error) {
-	dir, err := testenv.Assets()
-	if err != nil {
-		return "", err
+	dir := os.Getenv("KUBEBUILDER_ASSETS")
+	if dir == "" {
+		return "", fmt.Errorf("KUBEBUILDER_ASSETS is not set: run the tests with make test or make crossplane-envtest, which run hack/testbin.sh first")
 	}
 	bin := filepath.Join(dir, "kube-controller-manager")
-	if _, err := os.Stat(bin); err == nil {
-		return bin, nil
-	}
-	cmd := exec.Command("bash", filepath.Join(testenv.RepoRoot(), "hack", "k8s-build.sh"), dir, "kube-controller-manager")
-	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
-	if err := cmd.Run(); err != nil {
-		return "", fmt.Errorf("cannot build kube-controller-manager with hack/k8s-build.sh: %w", err)
+	if _, err := os.Stat(bin); err != nil {
+		return "", fmt.Errorf("no kube-controller-manager in KUBEBUILDER_ASSETS (%w): hack/testbin.sh builds it", err)
 	}
 	return bin, nil
-}
-
-// cacheRoot is where hack/testbin.sh keeps what it builds.
-func cacheRoot() string {
-	if d := os.Getenv("CAPK_CACHE_DIR"); d != "" {
-		return d
-	}
-	if d := os.Getenv("XDG_CACHE_HOME"); d != "" {
-		return filepath.Join(d, "cluster-api-provider-kubernetes")
-	}
-	home, _ := os.UserHomeDir()
-	return filepath.Join(home, ".cache", "cluster-api-provider-kubernetes")
 }
 
 type module struct{ Dir, Version string }
@@ -153,18 +116,6 @@ func crossplaneModule() (module, error) {
 func crossplaneCRDs() (string, error) {
 	mod, err := crossplaneModule()
 	return filepath.Join(mod.Dir, "cluster", "crds"), err
-}
-
-// buildFunction builds cmd/function-kindcluster into dir: the function under test is always the current
-// source.
-func buildFunction(dir string) (string, error) {
-	out := filepath.Join(dir, "function-kindcluster")
-	cmd := exec.Command("go", "build", "-o", out, "./cmd/function-kindcluster")
-	cmd.Dir = testenv.RepoRoot()
-	if b, err := cmd.CombinedOutput(); err != nil {
-		return "", fmt.Errorf("cannot build cmd/function-kindcluster: %w\n%s", err, b)
-	}
-	return out, nil
 }
 
 // freeAddress returns a loopback address with a port nothing listens on right now.

@@ -15,9 +15,10 @@ limitations under the License.
 */
 
 // Package render runs `crossplane composition render` (Crossplane CLI v2.5.0 with the Crossplane v2.4.0
-// render engine, both built from the Go module proxy) over the KindCluster examples and the
-// configuration package's Compositions, with function-kindcluster served in process through render's
-// Development runtime, and compares the output with golden files in testdata/golden.
+// render engine, both built from the Go module proxy by make test or make render before go test starts, and
+// named in CROSSPLANE_CLI and CROSSPLANE_CORE) over the KindCluster examples and the configuration package's
+// Compositions, with function-kindcluster served in process through render's Development runtime, and
+// compares the output with golden files in testdata/golden.
 //
 // TestXRDSchema installs the KindCluster XRD's schema as a CRD in a real kube-apiserver (hack/testbin.sh)
 // and checks its defaults and its validation messages, which render does not apply.

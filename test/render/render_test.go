@@ -40,28 +40,26 @@ var update = flag.Bool("update", false, "write the render output to testdata/gol
 // root is the repository root, from this package's directory.
 const root = "../.."
 
-// Where the binaries come from: an environment variable naming a built one, or else a build from the
-// module that pins it (cached by Go after the first time).
+// The binaries, which make test and make render build first (bin/crossplane, bin/crossplane-core) and name in
+// these environment variables, so that go test's timeout measures the tests alone; no test builds one.
 var (
-	cli  = tool{env: "CROSSPLANE_CLI", module: "hack/tools/crossplane", pkg: "github.com/crossplane/cli/v2/cmd/crossplane"}
-	core = tool{env: "CROSSPLANE_CORE", module: "hack/tools/crossplane-core", pkg: "github.com/crossplane/crossplane/v2/cmd/crossplane"}
+	cli  = tool{env: "CROSSPLANE_CLI", target: "bin/crossplane"}
+	core = tool{env: "CROSSPLANE_CORE", target: "bin/crossplane-core"}
 )
 
-type tool struct{ env, module, pkg string }
+type tool struct{ env, target string }
 
-// path returns the tool's binary, building it into dir when the environment does not name one.
-func (tl tool) path(t *testing.T, dir string) string {
+// path returns the tool's binary, failing the test when the environment names none.
+func (tl tool) path(t *testing.T) string {
 	t.Helper()
-	if p := os.Getenv(tl.env); p != "" {
-		return p
+	p := os.Getenv(tl.env)
+	if p == "" {
+		t.Fatalf("%s is not set: run the tests with make test or make render, which build %s first", tl.env, tl.target)
 	}
-	out := filepath.Join(dir, filepath.Base(tl.module))
-	cmd := exec.Command("go", "build", "-o", out, tl.pkg)
-	cmd.Dir = filepath.Join(root, tl.module)
-	if b, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("cannot build %s in %s (set %s to a built binary instead): %v\n%s", tl.pkg, tl.module, tl.env, err, b)
+	if _, err := os.Stat(p); err != nil {
+		t.Fatalf("%s=%s: %v; make %s builds it", tl.env, p, err, tl.target)
 	}
-	return out
+	return p
 }
 
 // serve runs the function on a local port, as render's Development runtime expects it, and returns the
@@ -107,7 +105,7 @@ const (
 // TestRender renders each example with its Composition and XRD and compares with the golden files.
 func TestRender(t *testing.T) {
 	dir := t.TempDir()
-	cliBin, coreBin := cli.path(t, dir), core.path(t, dir)
+	cliBin, coreBin := cli.path(t), core.path(t)
 	fns := functions(t, dir, serve(t))
 
 	cases := map[string]struct {
