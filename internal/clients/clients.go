@@ -61,6 +61,8 @@ type Cluster struct {
 	// informer caches and writes to the API server.
 	Client client.Client
 
+	// zones follows the zones of the cluster's Nodes once Registry.Zones asks for them.
+	zones  *zoneTracker
 	cancel context.CancelFunc
 }
 
@@ -88,6 +90,9 @@ type Registry struct {
 	mu       sync.Mutex
 	clusters map[string]*Cluster
 	sinks    []EventSink
+	// zoneWatchers is the cluster whose zones each object asked for last; zoneSinks hear of them.
+	zoneWatchers map[kindnode.Owner]*Cluster
+	zoneSinks    []func(kindnode.Owner)
 }
 
 // A RegistryOption configures a Registry.
@@ -100,7 +105,7 @@ func WithSyncTimeout(d time.Duration) RegistryOption {
 
 // NewRegistry returns a Registry. local is the provider's own cluster, used for InjectedIdentity.
 func NewRegistry(local *rest.Config, s *runtime.Scheme, o ...RegistryOption) *Registry {
-	r := &Registry{local: local, scheme: s, syncTimeout: 30 * time.Second, clusters: map[string]*Cluster{}}
+	r := &Registry{local: local, scheme: s, syncTimeout: 30 * time.Second, clusters: map[string]*Cluster{}, zoneWatchers: map[kindnode.Owner]*Cluster{}}
 	for _, fn := range o {
 		fn(r)
 	}
@@ -193,9 +198,11 @@ func (r *Registry) connect(ctx context.Context, cfg *rest.Config) (*Cluster, err
 	pcfg.AcceptContentTypes = runtime.ContentTypeProtobuf + "," + runtime.ContentTypeJSON
 	ca, err := cache.New(pcfg, cache.Options{
 		Scheme: r.scheme,
-		// Only the provider's own objects: an outer cluster may run many unrelated Pods.
+		// Only the provider's own objects: an outer cluster may run many unrelated Pods. Nodes are not the
+		// provider's, and every one of them may hold a zone.
 		DefaultLabelSelector: labels.SelectorFromSet(labels.Set{kindnode.LabelManaged: kindnode.LabelManagedValue}),
 		DefaultTransform:     cache.TransformStripManagedFields(),
+		ByObject:             map[client.Object]cache.ByObject{nodeMetadata(): {Label: labels.Everything()}},
 	})
 	if err != nil {
 		return nil, errors.Wrap(err, errNewCache)
@@ -227,7 +234,9 @@ func (r *Registry) connect(ctx context.Context, cfg *rest.Config) (*Cluster, err
 	}
 	// Reconciles read what they created a moment ago: a node Pod the cache has not seen yet would be
 	// created again.
-	return &Cluster{Config: cfg, Client: NewConsistentClient(cl), cancel: cancel}, nil
+	c := &Cluster{Config: cfg, Client: NewConsistentClient(cl), cancel: cancel}
+	c.zones = newZoneTracker(ca, r.syncTimeout, func() { r.zonesChanged(c) })
+	return c, nil
 }
 
 // Close stops every connection's informers.

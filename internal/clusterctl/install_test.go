@@ -131,10 +131,19 @@ func TestInfrastructureComponentsApply(t *testing.T) {
 			},
 			want: true,
 		},
+		"ManagerReadsNodes": {
+			reason: "The manager discovers failure domains from the zones of the outer cluster's Nodes, and follows them.",
+			access: []access{
+				{manager, "list", "", "nodes", ""},
+				{manager, "watch", "", "nodes", ""},
+			},
+			want: true,
+		},
 		"ManagerIsNotAdmin": {
-			reason: "The manager needs nothing on Nodes, CRDs or RBAC.",
+			reason: "The manager only reads Nodes, and needs nothing on CRDs but reading them, nor on RBAC.",
 			access: []access{
 				{manager, "delete", "", "nodes", ""},
+				{manager, "patch", "", "nodes", ""},
 				{manager, "create", "apiextensions.k8s.io", "customresourcedefinitions", ""},
 				{manager, "create", "rbac.authorization.k8s.io", "clusterrolebindings", ""},
 			},

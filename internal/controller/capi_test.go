@@ -64,8 +64,9 @@ func newCAPICluster(t *testing.T, ns, name string, mutate ...func(*infrav1.Kuber
 }
 
 // newCAPIMachine creates a control-plane Machine with its KubeadmConfig and KubernetesMachine, as
-// KubeadmControlPlane would. The kubelet learns its provider ID from the bootstrap data's metadata.
-func newCAPIMachine(t *testing.T, ns, cluster, name string) {
+// KubeadmControlPlane would, changed by mutate before they are created. The kubelet learns its provider ID
+// from the bootstrap data's metadata.
+func newCAPIMachine(t *testing.T, ns, cluster, name string, mutate ...func(*clusterv1.Machine, *infrav1.KubernetesMachine)) {
 	t.Helper()
 	ctx := context.Background()
 	labels := map[string]string{clusterv1.ClusterNameLabel: cluster, clusterv1.MachineControlPlaneLabel: ""}
@@ -81,9 +82,6 @@ func newCAPIMachine(t *testing.T, ns, cluster, name string) {
 		t.Fatal(err)
 	}
 	km := &infrav1.KubernetesMachine{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name, Labels: labels}}
-	if err := kube.Create(ctx, km); err != nil {
-		t.Fatal(err)
-	}
 	m := &clusterv1.Machine{
 		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name, Labels: labels},
 		Spec: clusterv1.MachineSpec{
@@ -92,6 +90,12 @@ func newCAPIMachine(t *testing.T, ns, cluster, name string) {
 			Bootstrap:         clusterv1.Bootstrap{ConfigRef: clusterv1.ContractVersionedObjectReference{APIGroup: bootstrapv1.GroupVersion.Group, Kind: "KubeadmConfig", Name: name}},
 			InfrastructureRef: clusterv1.ContractVersionedObjectReference{APIGroup: infrav1.GroupVersion.Group, Kind: "KubernetesMachine", Name: name},
 		},
+	}
+	for _, fn := range mutate {
+		fn(m, km)
+	}
+	if err := kube.Create(ctx, km); err != nil {
+		t.Fatal(err)
 	}
 	if err := kube.Create(ctx, m); err != nil {
 		t.Fatal(err)

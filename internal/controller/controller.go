@@ -47,7 +47,7 @@ func Setup(ctx context.Context, mgr ctrl.Manager, o controller.Options, no nodep
 		return err
 	}
 	setupManaged(mgr, o, no)
-	setupClusterAPI(ctx, mgr, o, watchFilter)
+	setupClusterAPI(ctx, mgr, o, no.Clusters, watchFilter)
 	return nil
 }
 
@@ -76,11 +76,11 @@ func setupManaged(mgr ctrl.Manager, o controller.Options, no nodepod.Options) {
 // the provider's own exist. Each reads through a client that waits for the cache to see its own writes: a
 // reconcile that starts right after the previous one wrote would otherwise read the object as it was, and
 // its status write would fail with a conflict and be retried.
-func setupClusterAPI(ctx context.Context, mgr ctrl.Manager, o controller.Options, watchFilter string) {
+func setupClusterAPI(ctx context.Context, mgr ctrl.Manager, o controller.Options, clusters *clients.Registry, watchFilter string) {
 	log := o.Logger
 	copts := o.ForControllerRuntime()
 	o.Gate.Register(func() {
-		if err := (&kubernetescluster.Reconciler{Client: clients.NewConsistentClient(mgr.GetClient()), WatchFilterValue: watchFilter}).SetupWithManager(ctx, mgr, copts); err != nil {
+		if err := (&kubernetescluster.Reconciler{Client: clients.NewConsistentClient(mgr.GetClient()), Clusters: clusters, WatchFilterValue: watchFilter}).SetupWithManager(ctx, mgr, copts); err != nil {
 			log.Info("Cannot set up the KubernetesCluster controller", "error", err)
 		}
 	}, infrav1.GroupVersion.WithKind("KubernetesCluster"), clusterv1.GroupVersion.WithKind("Cluster"),

@@ -44,7 +44,8 @@ const (
 	// LabelOwnerNamespace is the namespace of the managed resource an outer object belongs to.
 	LabelOwnerNamespace = "kindnode.dev/owner-namespace"
 
-	// AnnotationSpecHash is SpecHash of the Pod spec a node Pod was created from.
+	// AnnotationSpecHash is SpecHash of the Pod spec a node Pod was created from, as forProvider asked for it
+	// (without the engine's scheduling defaults).
 	AnnotationSpecHash = "kindnode.dev/spec-hash"
 )
 

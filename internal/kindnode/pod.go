@@ -65,8 +65,11 @@ type Node struct {
 	ImageRepository string
 }
 
-// BuildPod returns the Pod that runs n as a kind node. Its AnnotationSpecHash annotation is SpecHash of its
-// spec.
+// BuildPod returns the Pod that runs n as a kind node, spread apart from the other node Pods of its cluster
+// and role as spreadByDefault says unless forProvider's affinity and topologySpreadConstraints say otherwise.
+// Its AnnotationSpecHash annotation is SpecHash of its spec as forProvider asks for it, before those defaults:
+// they only matter while the Pod is scheduled, so a provider whose defaults change must not report every
+// running node Pod out of date, nor replace those whose updatePolicy is Recreate.
 func BuildPod(n Node) (*corev1.Pod, error) {
 	if err := validateOwner(n.Owner); err != nil {
 		return nil, err
@@ -125,10 +128,12 @@ func BuildPod(n Node) (*corev1.Pod, error) {
 		NodeSelector:                  p.NodeSelector,
 		Tolerations:                   p.Tolerations,
 		Affinity:                      p.Affinity,
+		TopologySpreadConstraints:     p.TopologySpreadConstraints,
 		PriorityClassName:             p.PriorityClassName,
 	}
-
 	annotations := withOurs(p.Annotations, map[string]string{AnnotationSpecHash: SpecHash(spec)})
+	spreadByDefault(&spec, p.ClusterName, roleValue(p.Role))
+
 	return &corev1.Pod{
 		ObjectMeta: metav1.ObjectMeta{
 			Name:        n.Name,

@@ -80,9 +80,16 @@ func podSpecFor(c corev1.Container, volumes ...corev1.Volume) corev1.PodSpec {
 	}
 }
 
-// podFor is the Pod with the given metadata and spec, annotated with the spec's hash.
-func podFor(name string, labels, annotations map[string]string, spec corev1.PodSpec) *corev1.Pod {
-	a := map[string]string{AnnotationSpecHash: SpecHash(spec)}
+// podFor is the Pod with the given metadata whose spec is the one forProvider asks for with the engine's
+// default spreading for the role in labels, annotated with the hash of what forProvider asks for.
+func podFor(name string, labels, annotations map[string]string, asked corev1.PodSpec) *corev1.Pod {
+	return podWith(name, labels, annotations, asked, spread(asked, labels[LabelRole]))
+}
+
+// podWith is the Pod with the given metadata and spec, annotated with the hash of asked, what forProvider
+// asked for.
+func podWith(name string, labels, annotations map[string]string, asked, spec corev1.PodSpec) *corev1.Pod {
+	a := map[string]string{AnnotationSpecHash: SpecHash(asked)}
 	for k, v := range annotations {
 		a[k] = v
 	}
@@ -90,6 +97,41 @@ func podFor(name string, labels, annotations map[string]string, spec corev1.PodS
 		ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: "outer", Labels: labels, Annotations: a},
 		Spec:       spec,
 	}
+}
+
+// innerNodes selects the node Pods of inner cluster "inner" with role.
+func innerNodes(role string) *metav1.LabelSelector {
+	return &metav1.LabelSelector{MatchLabels: map[string]string{LabelClusterName: "inner", LabelRole: role}}
+}
+
+// hostSpread is the engine's default pod anti-affinity for a node Pod of inner cluster "inner" with role: away
+// from the others of its role first, from the cluster's other node Pods second.
+func hostSpread(role string) *corev1.PodAntiAffinity {
+	return &corev1.PodAntiAffinity{PreferredDuringSchedulingIgnoredDuringExecution: []corev1.WeightedPodAffinityTerm{{
+		Weight:          100,
+		PodAffinityTerm: corev1.PodAffinityTerm{LabelSelector: innerNodes(role), TopologyKey: "kubernetes.io/hostname"},
+	}, {
+		Weight: 50,
+		PodAffinityTerm: corev1.PodAffinityTerm{
+			LabelSelector: &metav1.LabelSelector{MatchLabels: map[string]string{LabelClusterName: "inner"}},
+			TopologyKey:   "kubernetes.io/hostname",
+		},
+	}}}
+}
+
+// zoneSpread is the engine's default topology spread for a node Pod of inner cluster "inner" with role.
+func zoneSpread(role string) []corev1.TopologySpreadConstraint {
+	return []corev1.TopologySpreadConstraint{{
+		MaxSkew: 1, TopologyKey: "topology.kubernetes.io/zone", WhenUnsatisfiable: corev1.ScheduleAnyway, LabelSelector: innerNodes(role),
+	}}
+}
+
+// spread is spec, which asks for no affinity and no topology spread, as the engine spreads a node Pod of
+// inner cluster "inner" with role.
+func spread(spec corev1.PodSpec, role string) corev1.PodSpec {
+	spec.Affinity = &corev1.Affinity{PodAntiAffinity: hostSpread(role)}
+	spec.TopologySpreadConstraints = zoneSpread(role)
+	return spec
 }
 
 func emptyDirVolume(name string) corev1.Volume {
@@ -214,7 +256,12 @@ func TestBuildPod(t *testing.T) {
 					PriorityClassName: "inner-nodes",
 				},
 			},
-			want: podFor("w-0", workerLabels(), nil, tunedSpec),
+			want: podWith("w-0", workerLabels(), nil, tunedSpec, func() corev1.PodSpec {
+				// The user's pod anti-affinity replaces the engine's; the zone spread stays.
+				s := *tunedSpec.DeepCopy()
+				s.TopologySpreadConstraints = zoneSpread(RoleWorker)
+				return s
+			}()),
 		},
 		"ExtraVolumes": {
 			reason: "Extra volumes should follow the node's own, mounted where and how forProvider says.",
@@ -410,6 +457,18 @@ func TestSpecHash(t *testing.T) {
 				n.Params.Resources.Limits[corev1.ResourceCPU] = resource.MustParse("2")
 			},
 		},
+		"Affinity": {
+			reason: "An affinity of the user's is a new placement, which needs a new Pod.",
+			change: func(n *Node) {
+				n.Params.Affinity = &corev1.Affinity{PodAntiAffinity: &corev1.PodAntiAffinity{}}
+			},
+		},
+		"TopologySpreadConstraints": {
+			reason: "Topology spread constraints of the user's are a new placement, which needs a new Pod.",
+			change: func(n *Node) {
+				n.Params.TopologySpreadConstraints = []corev1.TopologySpreadConstraint{{MaxSkew: 2, TopologyKey: "rack", WhenUnsatisfiable: corev1.DoNotSchedule}}
+			},
+		},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
@@ -423,12 +482,57 @@ func TestSpecHash(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			got := SpecHash(before.Spec) == SpecHash(after.Spec)
+			got := before.Annotations[AnnotationSpecHash] == after.Annotations[AnnotationSpecHash]
 			if diff := cmp.Diff(tc.equal, got); diff != "" {
-				t.Errorf("\n%s\nSpecHash(before) == SpecHash(after): -want, +got:\n%s", tc.reason, diff)
+				t.Errorf("\n%s\nthe %s annotations before and after are equal: -want, +got:\n%s", tc.reason, AnnotationSpecHash, diff)
 			}
-			if diff := cmp.Diff(SpecHash(after.Spec), after.Annotations[AnnotationSpecHash]); diff != "" {
+		})
+	}
+}
+
+// The hash recorded on a node Pod covers what forProvider asks for, not the spreading the engine adds: a
+// running Pod gains nothing from a new scheduling preference, and a provider that brings new defaults must
+// neither report every node Pod it made before out of date nor replace those whose updatePolicy is Recreate.
+func TestSpecHashLeavesOutSpreadingDefaults(t *testing.T) {
+	cases := map[string]struct {
+		reason string
+		params v1alpha1.NodePodParameters
+		// asked is the Pod spec's affinity and topology spread as forProvider asks for them.
+		askedAffinity *corev1.Affinity
+		askedSpread   []corev1.TopologySpreadConstraint
+	}{
+		"NoPlacement": {
+			reason: "A node Pod made before the engine spread node Pods has the hash of a spec without affinity or spread.",
+			params: v1alpha1.NodePodParameters{ClusterName: "inner", KubernetesVersion: "v1.37.2"},
+		},
+		"UserPlacement": {
+			reason: "The user's own affinity and spread are part of the hash; the engine's additions to them are not.",
+			params: v1alpha1.NodePodParameters{
+				ClusterName: "inner", KubernetesVersion: "v1.37.2",
+				Affinity: &corev1.Affinity{NodeAffinity: &corev1.NodeAffinity{RequiredDuringSchedulingIgnoredDuringExecution: &corev1.NodeSelector{
+					NodeSelectorTerms: []corev1.NodeSelectorTerm{{MatchExpressions: []corev1.NodeSelectorRequirement{{Key: "pool", Operator: corev1.NodeSelectorOpIn, Values: []string{"kind"}}}}},
+				}}},
+				TopologySpreadConstraints: []corev1.TopologySpreadConstraint{{MaxSkew: 2, TopologyKey: "rack", WhenUnsatisfiable: corev1.DoNotSchedule}},
+			},
+			askedAffinity: &corev1.Affinity{NodeAffinity: &corev1.NodeAffinity{RequiredDuringSchedulingIgnoredDuringExecution: &corev1.NodeSelector{
+				NodeSelectorTerms: []corev1.NodeSelectorTerm{{MatchExpressions: []corev1.NodeSelectorRequirement{{Key: "pool", Operator: corev1.NodeSelectorOpIn, Values: []string{"kind"}}}}},
+			}}},
+			askedSpread: []corev1.TopologySpreadConstraint{{MaxSkew: 2, TopologyKey: "rack", WhenUnsatisfiable: corev1.DoNotSchedule}},
+		},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			pod, err := BuildPod(Node{Name: "w-0", Namespace: "outer", Owner: testOwner, Params: tc.params})
+			if err != nil {
+				t.Fatal(err)
+			}
+			asked := *pod.Spec.DeepCopy()
+			asked.Affinity, asked.TopologySpreadConstraints = tc.askedAffinity, tc.askedSpread
+			if diff := cmp.Diff(SpecHash(asked), pod.Annotations[AnnotationSpecHash]); diff != "" {
 				t.Errorf("\n%s\nthe %s annotation: -want, +got:\n%s", tc.reason, AnnotationSpecHash, diff)
+			}
+			if pod.Spec.Affinity == nil || pod.Spec.Affinity.PodAntiAffinity == nil {
+				t.Errorf("\n%s\nthe Pod should still carry the engine's pod anti-affinity: %+v", tc.reason, pod.Spec.Affinity)
 			}
 		})
 	}

@@ -74,7 +74,81 @@ type KubernetesClusterSpec struct {
 	// +kubebuilder:validation:XValidation:rule="self == oldSelf",message="infraClusterSecretRef is immutable"
 	// +optional
 	InfraClusterSecretRef *KubeconfigSecretReference `json:"infraClusterSecretRef,omitempty"`
+
+	// FailureDomains of the outer cluster the cluster's machines may be spread across, each a set of its
+	// Nodes. Unset means they are discovered: one per value of the outer Nodes' topology.kubernetes.io/zone
+	// label. Either way they are published in status.failureDomains, from which Cluster API picks one for
+	// each Machine.
+	// +listType=map
+	// +listMapKey=name
+	// +kubebuilder:validation:MaxItems=100
+	// +optional
+	FailureDomains []FailureDomainSpec `json:"failureDomains,omitempty"`
 }
+
+// FailureDomainSpec is a failure domain of the outer cluster: the Nodes its selector picks.
+type FailureDomainSpec struct {
+	// Name of the failure domain, as a Machine's spec.failureDomain names it.
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=63
+	// +kubebuilder:validation:Pattern=`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`
+	// +required
+	Name string `json:"name"`
+
+	// ControlPlane says whether control-plane Machines may be placed in the failure domain.
+	// +kubebuilder:default=true
+	// +optional
+	ControlPlane *bool `json:"controlPlane,omitempty"`
+
+	// NodeSelector picks the outer cluster's Nodes that make up the failure domain. The node Pod of a Machine
+	// placed in the failure domain must run on one of them (a required node affinity).
+	// +required
+	NodeSelector NodeLabelSelector `json:"nodeSelector"`
+}
+
+// NodeLabelSelector selects outer Nodes by their labels; it reads as a metav1.LabelSelector does. It is a
+// type of its own so that its lists and maps are bounded: the API server refuses CEL rules whose worst-case
+// cost over unbounded ones exceeds its budget, and without those rules a bad label key would only be found
+// once a node Pod is built.
+// +kubebuilder:validation:XValidation:rule="(has(self.matchLabels) && size(self.matchLabels) > 0) || (has(self.matchExpressions) && size(self.matchExpressions) > 0)",message="nodeSelector must select by at least one label: a failure domain of every Node separates nothing"
+type NodeLabelSelector struct {
+	// MatchLabels are label keys and values a Node must have, each an In requirement.
+	// +kubebuilder:validation:MaxProperties=32
+	// +kubebuilder:validation:XValidation:rule="self.all(k, size(k) <= 317 && k.matches('^([a-z0-9]([-a-z0-9]*[a-z0-9])?([.][a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$'))",message="matchLabels keys must be label keys: an optional DNS subdomain and '/', then a name of at most 63 letters, digits, '-', '_' or '.'"
+	// +optional
+	MatchLabels map[string]LabelValue `json:"matchLabels,omitempty"`
+
+	// MatchExpressions are requirements on a Node's labels; all must hold.
+	// +kubebuilder:validation:MaxItems=32
+	// +listType=atomic
+	// +optional
+	MatchExpressions []NodeLabelSelectorRequirement `json:"matchExpressions,omitempty"`
+}
+
+// NodeLabelSelectorRequirement is a requirement on a Node's label, as in a metav1.LabelSelector.
+// +kubebuilder:validation:XValidation:rule="self.operator in ['In', 'NotIn'] ? (has(self.values) && size(self.values) > 0) : (!has(self.values) || size(self.values) == 0)",message="values must be given for the operators In and NotIn, and only for them"
+type NodeLabelSelectorRequirement struct {
+	// Key is the label key the requirement applies to.
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=317
+	// +kubebuilder:validation:Pattern=`^([a-z0-9]([-a-z0-9]*[a-z0-9])?([.][a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$`
+	Key string `json:"key"`
+
+	// Operator relates the key to the values.
+	// +kubebuilder:validation:Enum=In;NotIn;Exists;DoesNotExist
+	Operator metav1.LabelSelectorOperator `json:"operator"`
+
+	// Values of the label for In and NotIn; empty for Exists and DoesNotExist.
+	// +kubebuilder:validation:MaxItems=64
+	// +listType=atomic
+	// +optional
+	Values []LabelValue `json:"values,omitempty"`
+}
+
+// LabelValue is the value of a label.
+// +kubebuilder:validation:MaxLength=63
+// +kubebuilder:validation:Pattern=`^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$`
+type LabelValue string
 
 // KubernetesClusterInitializationStatus is the initialization status the Cluster API contract asks for.
 // +kubebuilder:validation:MinProperties=1
@@ -86,7 +160,7 @@ type KubernetesClusterInitializationStatus struct {
 
 // KubernetesClusterStatus is the observed state of a KubernetesCluster.
 type KubernetesClusterStatus struct {
-	// Conditions: Ready, the summary, and ControlPlaneEndpointReady, Paused.
+	// Conditions: Ready, the summary of ControlPlaneEndpointReady; FailureDomainsReady; Paused.
 	// +listType=map
 	// +listMapKey=type
 	// +kubebuilder:validation:MaxItems=32
@@ -97,7 +171,8 @@ type KubernetesClusterStatus struct {
 	// +optional
 	Initialization KubernetesClusterInitializationStatus `json:"initialization,omitempty,omitzero"`
 
-	// FailureDomains the cluster's machines may be spread across.
+	// FailureDomains the cluster's machines may be spread across: those of spec.failureDomains, or the zones of
+	// the outer cluster's Nodes when that is unset.
 	// +listType=map
 	// +listMapKey=name
 	// +kubebuilder:validation:MaxItems=100

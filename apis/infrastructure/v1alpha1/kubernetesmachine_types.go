@@ -51,9 +51,18 @@ type KubernetesMachineSpec struct {
 	// +optional
 	Tolerations []corev1.Toleration `json:"tolerations,omitempty"`
 
-	// Affinity of the node Pod.
+	// Affinity of the node Pod. A Machine placed in a failure domain adds a required node affinity for it to
+	// this one. The node Pods of a cluster prefer outer nodes apart from the cluster's other node Pods of their
+	// role unless podAntiAffinity is set here (see the NodePod's forProvider.affinity).
 	// +optional
 	Affinity *corev1.Affinity `json:"affinity,omitempty"`
+
+	// TopologySpreadConstraints of the node Pod; they replace the default one that spreads the cluster's node
+	// Pods of a role across zones (see the NodePod's forProvider.topologySpreadConstraints).
+	// +kubebuilder:validation:MaxItems=16
+	// +listType=atomic
+	// +optional
+	TopologySpreadConstraints []corev1.TopologySpreadConstraint `json:"topologySpreadConstraints,omitempty"`
 
 	// Persistence keeps etcd (control-plane machines) and containerd state on PersistentVolumeClaims, so a
 	// recreated node Pod comes back with it.
@@ -93,7 +102,7 @@ type KubernetesMachineStatus struct {
 	// +optional
 	Addresses []clusterv1.MachineAddress `json:"addresses,omitempty"`
 
-	// FailureDomain the machine runs in.
+	// FailureDomain the machine runs in: its Machine's spec.failureDomain, to which its node Pod is pinned.
 	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=256
 	// +optional

@@ -190,9 +190,19 @@ type NodePodParameters struct {
 	// +optional
 	Tolerations []corev1.Toleration `json:"tolerations,omitempty"`
 
-	// Affinity of the Pod.
+	// Affinity of the Pod. Unless it sets podAntiAffinity, the Pod also prefers outer nodes (by
+	// kubernetes.io/hostname) that run no other node Pod of its cluster and role; a podAntiAffinity here,
+	// even an empty one, replaces that preference. Its nodeAffinity and podAffinity are kept either way.
 	// +optional
 	Affinity *corev1.Affinity `json:"affinity,omitempty"`
+
+	// TopologySpreadConstraints of the Pod. Unset, the node Pods of a cluster and role are spread across the
+	// zones of the outer cluster (topology.kubernetes.io/zone, maxSkew 1, ScheduleAnyway); any constraint here
+	// replaces that default.
+	// +kubebuilder:validation:MaxItems=16
+	// +listType=atomic
+	// +optional
+	TopologySpreadConstraints []corev1.TopologySpreadConstraint `json:"topologySpreadConstraints,omitempty"`
 
 	// PriorityClassName of the Pod.
 	// +optional

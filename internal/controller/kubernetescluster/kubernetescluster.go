@@ -48,6 +48,7 @@ import (
 	infrav1 "github.com/kindnode/cluster-api-provider-kubernetes/apis/infrastructure/v1alpha1"
 	kindnodev1alpha1 "github.com/kindnode/cluster-api-provider-kubernetes/apis/kindnode/v1alpha1"
 	apisv1alpha1 "github.com/kindnode/cluster-api-provider-kubernetes/apis/v1alpha1"
+	"github.com/kindnode/cluster-api-provider-kubernetes/internal/clients"
 	"github.com/kindnode/cluster-api-provider-kubernetes/internal/controller/reconciler"
 )
 
@@ -55,6 +56,13 @@ import (
 const (
 	// EndpointReadyCondition mirrors the NodeService: the endpoint Service exists and has an address.
 	EndpointReadyCondition = "ControlPlaneEndpointReady"
+	// FailureDomainsReadyCondition says where status.failureDomains come from, or why they could not be
+	// discovered. It is not part of Ready: a cluster without failure domains works, on any outer Node.
+	FailureDomainsReadyCondition = "FailureDomainsReady"
+
+	ReasonFailureDomainsDeclared      = "Declared"
+	ReasonFailureDomainsDiscovered    = "Discovered"
+	ReasonFailureDomainsNotDiscovered = "DiscoveryFailed"
 
 	ReasonEndpointReady        = "EndpointReady"
 	ReasonEndpointNotReady     = "EndpointNotReady"
@@ -73,6 +81,9 @@ func ProviderConfigName(kc *infrav1.KubernetesCluster) string { return kc.Name }
 // Reconciler reconciles KubernetesClusters.
 type Reconciler struct {
 	Client client.Client
+	// Clusters connects to outer clusters, whose Nodes' zones are the failure domains unless the
+	// KubernetesCluster declares its own.
+	Clusters *clients.Registry
 	// WatchFilterValue is the value of the cluster.x-k8s.io/watch-filter label this instance serves.
 	WatchFilterValue string
 }
@@ -87,13 +98,15 @@ func (r *Reconciler) SetupWithManager(ctx context.Context, mgr ctrl.Manager, o c
 		WithEventFilter(predicates.ResourceHasFilterLabel(mgr.GetScheme(), log, r.WatchFilterValue)).
 		WithEventFilter(predicates.ResourceIsNotExternallyManaged(mgr.GetScheme(), log)).
 		Owns(&kindnodev1alpha1.NodeService{}).
+		WatchesRawSource(r.Clusters.ZoneSource(kind)).
 		Watches(&clusterv1.Cluster{},
 			handler.EnqueueRequestsFromMapFunc(util.ClusterToInfrastructureMapFunc(ctx, infrav1.GroupVersion.WithKind("KubernetesCluster"), mgr.GetClient(), &infrav1.KubernetesCluster{})),
 			builder.WithPredicates(predicates.ClusterPausedTransitions(mgr.GetScheme(), log))).
 		Complete(r)
 }
 
-// Reconcile brings a KubernetesCluster's NodeService and ProviderConfig to what it asks for.
+// Reconcile brings a KubernetesCluster's NodeService and ProviderConfig to what it asks for, and publishes
+// its failure domains.
 func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (_ ctrl.Result, reterr error) {
 	log := ctrl.LoggerFrom(ctx)
 	kc := &infrav1.KubernetesCluster{}
@@ -154,7 +167,17 @@ func (r *Reconciler) reconcileNormal(ctx context.Context, cluster *clusterv1.Clu
 	}); err != nil {
 		return ctrl.Result{}, fmt.Errorf("cannot apply ProviderConfig %s: %w", pc.Name, err)
 	}
+	// Neither waits for the other: the endpoint does not need the failure domains, and Cluster API may place
+	// the first Machine in one as soon as the endpoint is provisioned.
+	return ctrl.Result{}, kerrorsutil.NewAggregate([]error{
+		r.reconcileEndpoint(ctx, cluster, kc, pc),
+		r.reconcileFailureDomains(ctx, kc),
+	})
+}
 
+// reconcileEndpoint applies the NodeService of kc and, once it has an address, makes it the control-plane
+// endpoint.
+func (r *Reconciler) reconcileEndpoint(ctx context.Context, cluster *clusterv1.Cluster, kc *infrav1.KubernetesCluster, pc *apisv1alpha1.ProviderConfig) error {
 	ns := &kindnodev1alpha1.NodeService{ObjectMeta: metav1.ObjectMeta{Namespace: kc.Namespace, Name: kc.Name}}
 	if _, err := controllerutil.CreateOrPatch(ctx, r.Client, ns, func() error {
 		metav1.SetMetaDataLabel(&ns.ObjectMeta, clusterv1.ClusterNameLabel, cluster.Name)
@@ -163,7 +186,7 @@ func (r *Reconciler) reconcileNormal(ctx context.Context, cluster *clusterv1.Clu
 		ns.Spec.ForProvider.Type = kc.Spec.ControlPlaneServiceType
 		return controllerutil.SetControllerReference(kc, ns, r.Client.Scheme())
 	}); err != nil {
-		return ctrl.Result{}, fmt.Errorf("cannot apply NodeService %s: %w", ns.Name, err)
+		return fmt.Errorf("cannot apply NodeService %s: %w", ns.Name, err)
 	}
 
 	ready := ns.Status.GetCondition(xpv2.TypeReady)
@@ -174,7 +197,7 @@ func (r *Reconciler) reconcileNormal(ctx context.Context, cluster *clusterv1.Clu
 		}
 		conditions.Set(kc, metav1.Condition{Type: EndpointReadyCondition, Status: metav1.ConditionFalse, Reason: ReasonEndpointNotReady,
 			Message: fmt.Sprintf("NodeService %s: %s", ns.Name, msg)})
-		return ctrl.Result{}, nil
+		return nil
 	}
 
 	// A user-set endpoint (for example a DNS name in front of a LoadBalancer) wins over the Service's.
@@ -183,10 +206,11 @@ func (r *Reconciler) reconcileNormal(ctx context.Context, cluster *clusterv1.Clu
 	}
 	conditions.Set(kc, metav1.Condition{Type: EndpointReadyCondition, Status: metav1.ConditionTrue, Reason: ReasonEndpointReady})
 	kc.Status.Initialization.Provisioned = ptr.To(true)
-	return ctrl.Result{}, nil
+	return nil
 }
 
 func (r *Reconciler) reconcileDelete(ctx context.Context, kc *infrav1.KubernetesCluster) (ctrl.Result, error) {
+	r.Clusters.ForgetZones(owner(kc))
 	conditions.Set(kc, metav1.Condition{Type: EndpointReadyCondition, Status: metav1.ConditionFalse, Reason: ReasonDeleting, Message: "deleting the endpoint Service"})
 	gone, err := DeleteManaged(ctx, r.Client, kc, &kindnodev1alpha1.NodeService{ObjectMeta: metav1.ObjectMeta{Namespace: kc.Namespace, Name: kc.Name}})
 	if gone {

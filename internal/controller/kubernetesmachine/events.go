@@ -21,12 +21,16 @@ import (
 
 	xpv2 "github.com/crossplane/crossplane/apis/v2/core/v2"
 	"k8s.io/apimachinery/pkg/api/equality"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/util/workqueue"
+	clusterv1 "sigs.k8s.io/cluster-api/api/core/v1beta2"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/event"
 	"sigs.k8s.io/controller-runtime/pkg/handler"
 	"sigs.k8s.io/controller-runtime/pkg/predicate"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
+	infrav1 "github.com/kindnode/cluster-api-provider-kubernetes/apis/infrastructure/v1alpha1"
 	kindnodev1alpha1 "github.com/kindnode/cluster-api-provider-kubernetes/apis/kindnode/v1alpha1"
 	"github.com/kindnode/cluster-api-provider-kubernetes/internal/clients"
 )
@@ -101,4 +105,40 @@ func (h readyFirstHandler) Update(ctx context.Context, e event.UpdateEvent, q wo
 		}
 	}
 	h.EventHandler.Update(ctx, e, q)
+}
+
+// failureDomainsChanged passes the KubernetesCluster updates that change its failure domains, declared or
+// discovered: a Machine that waits for its failure domain, or whose domain now selects other Nodes, is
+// reconciled again. A KubernetesCluster that appears is no news: every KubernetesMachine is reconciled when
+// the controller starts, and none is placed before its cluster's infrastructure is provisioned.
+type failureDomainsChanged struct {
+	predicate.Funcs
+}
+
+func (failureDomainsChanged) Create(event.CreateEvent) bool { return false }
+
+func (failureDomainsChanged) Delete(event.DeleteEvent) bool { return false }
+
+func (failureDomainsChanged) Generic(event.GenericEvent) bool { return false }
+
+func (failureDomainsChanged) Update(e event.UpdateEvent) bool {
+	o, ok1 := e.ObjectOld.(*infrav1.KubernetesCluster)
+	n, ok2 := e.ObjectNew.(*infrav1.KubernetesCluster)
+	if !ok1 || !ok2 {
+		return false
+	}
+	return !equality.Semantic.DeepEqual(o.Spec.FailureDomains, n.Spec.FailureDomains) ||
+		!equality.Semantic.DeepEqual(o.Status.FailureDomains, n.Status.FailureDomains)
+}
+
+// kubernetesClusterToMachines maps a KubernetesCluster to the KubernetesMachines of its Cluster, which
+// Cluster API names in the cluster-name label it puts on the KubernetesCluster.
+func kubernetesClusterToMachines(clusterToMachines handler.MapFunc) handler.MapFunc {
+	return func(ctx context.Context, o client.Object) []reconcile.Request {
+		name := o.GetLabels()[clusterv1.ClusterNameLabel]
+		if name == "" {
+			return nil
+		}
+		return clusterToMachines(ctx, &clusterv1.Cluster{ObjectMeta: metav1.ObjectMeta{Namespace: o.GetNamespace(), Name: name}})
+	}
 }

@@ -20,6 +20,7 @@ package kubernetesmachine
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	xpv2 "github.com/crossplane/crossplane/apis/v2/core/v2"
@@ -59,6 +60,7 @@ const (
 
 	ReasonWaitingForInfrastructure = "WaitingForClusterInfrastructure"
 	ReasonWaitingForBootstrapData  = "WaitingForBootstrapData"
+	ReasonUnknownFailureDomain     = "UnknownFailureDomain"
 	ReasonNodePodReady             = "NodePodReady"
 	ReasonNodePodNotReady          = "NodePodNotReady"
 	ReasonDeleting                 = "Deleting"
@@ -66,6 +68,10 @@ const (
 	ReasonNotReady                 = "NotReady"
 	ReasonReadyUnknown             = "ReadyUnknown"
 )
+
+// errFailureDomainUnknown stops the creation of a NodePod whose Machine names a failure domain its cluster
+// does not have.
+var errFailureDomainUnknown = errors.New("unknown failure domain")
 
 // Reconciler reconciles KubernetesMachines.
 type Reconciler struct {
@@ -96,6 +102,9 @@ func (r *Reconciler) SetupWithManager(ctx context.Context, mgr ctrl.Manager, o c
 		Watches(&clusterv1.Cluster{},
 			handler.EnqueueRequestsFromMapFunc(clusterToMachines),
 			builder.WithPredicates(predicates.ClusterPausedTransitionsOrInfrastructureProvisioned(mgr.GetScheme(), log))).
+		Watches(&infrav1.KubernetesCluster{},
+			handler.EnqueueRequestsFromMapFunc(kubernetesClusterToMachines(clusterToMachines)),
+			builder.WithPredicates(failureDomainsChanged{})).
 		Complete(r)
 }
 
@@ -173,13 +182,29 @@ func (r *Reconciler) reconcileNormal(ctx context.Context, cluster *clusterv1.Clu
 		return ctrl.Result{}, nil
 	}
 
+	// A Machine in a failure domain gets its node Pod pinned to the domain's outer Nodes. One that names a
+	// domain the cluster does not have gets no node Pod: Cluster API chose a domain the provider has not
+	// published, or a user named one, and a change of the KubernetesCluster's failure domains brings the
+	// Machine back. A node Pod made before its domain went away (its zone's last outer Node gone, say) keeps
+	// the placement it was made with.
+	nodes, known := failureDomainNodes(kc, machine.Spec.FailureDomain)
 	np := &kindnodev1alpha1.NodePod{ObjectMeta: metav1.ObjectMeta{Namespace: km.Namespace, Name: km.Name}}
 	if _, err := controllerutil.CreateOrPatch(ctx, r.Client, np, func() error {
+		affinity := withRequiredNodes(km.Spec.Affinity, nodes)
+		if !known {
+			if np.CreationTimestamp.IsZero() {
+				return errFailureDomainUnknown
+			}
+			affinity = np.Spec.ForProvider.Affinity
+		}
 		metav1.SetMetaDataLabel(&np.ObjectMeta, clusterv1.ClusterNameLabel, cluster.Name)
 		np.Spec.ProviderConfigReference = &xpv2.ProviderConfigReference{Kind: apisv1alpha1.ProviderConfigKind, Name: kubernetescluster.ProviderConfigName(kc)}
-		np.Spec.ForProvider = forProvider(cluster, machine, km, np.Spec.ForProvider)
+		np.Spec.ForProvider = forProvider(cluster, machine, km, affinity, np.Spec.ForProvider)
 		return controllerutil.SetControllerReference(km, np, r.Client.Scheme())
-	}); err != nil {
+	}); errors.Is(err, errFailureDomainUnknown) {
+		setWaiting(km, ReasonUnknownFailureDomain, unknownFailureDomain(kc, machine.Name, machine.Spec.FailureDomain))
+		return ctrl.Result{}, nil
+	} else if err != nil {
 		return ctrl.Result{}, fmt.Errorf("cannot apply NodePod %s: %w", np.Name, err)
 	}
 
@@ -201,9 +226,10 @@ func (r *Reconciler) reconcileNormal(ctx context.Context, cluster *clusterv1.Clu
 	return ctrl.Result{}, nil
 }
 
-// forProvider is the NodePod a Machine asks for. Fields the NodePod defaults are kept as they are, so that
-// applying the same Machine twice changes nothing.
-func forProvider(cluster *clusterv1.Cluster, machine *clusterv1.Machine, km *infrav1.KubernetesMachine, have kindnodev1alpha1.NodePodParameters) kindnodev1alpha1.NodePodParameters {
+// forProvider is the NodePod a Machine asks for, placed by affinity (the KubernetesMachine's, with its
+// failure domain's Nodes). Fields the NodePod defaults are kept as they are, so that applying the same Machine
+// twice changes nothing.
+func forProvider(cluster *clusterv1.Cluster, machine *clusterv1.Machine, km *infrav1.KubernetesMachine, affinity *corev1.Affinity, have kindnodev1alpha1.NodePodParameters) kindnodev1alpha1.NodePodParameters {
 	p := have
 	p.ClusterName = cluster.Name
 	p.Role = kindnodev1alpha1.NodeRoleWorker
@@ -215,7 +241,8 @@ func forProvider(cluster *clusterv1.Cluster, machine *clusterv1.Machine, km *inf
 	p.Resources = km.Spec.Resources
 	p.NodeSelector = km.Spec.NodeSelector
 	p.Tolerations = km.Spec.Tolerations
-	p.Affinity = km.Spec.Affinity
+	p.Affinity = affinity
+	p.TopologySpreadConstraints = km.Spec.TopologySpreadConstraints
 	p.Persistence = km.Spec.Persistence
 	p.ExtraVolumes = km.Spec.ExtraVolumes
 	p.BootstrapDataSecretRef = &kindnodev1alpha1.BootstrapDataSecretReference{Name: *machine.Spec.Bootstrap.DataSecretName, Key: "value"}
