@@ -14,27 +14,24 @@ See the License for the specific language governing permissions and
 limitations under the License.
 */
 
-// Command kindnode-net is the pod network daemon of kindnode clusters (see package nodenet). It runs on every
-// node as a host-network DaemonSet Pod.
+// Command kindnode-net writes a node's CNI configuration from what flanneld chose for it (see package
+// nodenet). It runs next to flanneld in the node image's default CNI DaemonSet, sharing /run/flannel and
+// /etc/cni/net.d with the node.
 package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
-	"net/netip"
+	"io/fs"
 	"os"
 	"os/signal"
 	"path/filepath"
 	"syscall"
 	"time"
 
-	corev1 "k8s.io/api/core/v1"
-	"k8s.io/apimachinery/pkg/labels"
-	"k8s.io/client-go/informers"
-	"k8s.io/client-go/kubernetes"
-	"k8s.io/client-go/rest"
-	"k8s.io/client-go/tools/cache"
+	"github.com/fsnotify/fsnotify"
 	"k8s.io/klog/v2"
 
 	"github.com/kindnode/cluster-api-provider-kubernetes/internal/nodenet"
@@ -42,94 +39,74 @@ import (
 
 func main() {
 	var (
-		nodeName  = flag.String("node-name", os.Getenv("NODE_NAME"), "name of the node this runs on")
-		podSubnet = flag.String("pod-subnet", os.Getenv("POD_SUBNET"), "the cluster's pod network, masqueraded when leaving it")
-		confDir   = flag.String("cni-conf-dir", "/etc/cni/net.d", "where the CNI configuration is written")
-		mtu       = flag.Int("mtu", 0, "MTU of pod interfaces (0: the plugin's default)")
-		resync    = flag.Duration("resync", time.Minute, "how often routes and rules are checked even without changes")
+		subnetEnv = flag.String("subnet-env", nodenet.SubnetEnvPath, "the subnet file flanneld writes")
+		conf      = flag.String("cni-conf", "/etc/cni/net.d/10-kindnode.conflist", "the CNI configuration written from it")
+		resync    = flag.Duration("resync", time.Minute, "how often the configuration is checked even without a change to the subnet file")
 	)
+	klog.InitFlags(nil)
 	flag.Parse()
-	if err := run(*nodeName, *podSubnet, *confDir, *mtu, *resync); err != nil {
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, *subnetEnv, *conf, *resync); err != nil {
 		fmt.Fprintf(os.Stderr, "kindnode-net: %v\n", err)
 		os.Exit(1)
 	}
 }
 
-func run(nodeName, podSubnet, confDir string, mtu int, resync time.Duration) error {
-	if nodeName == "" {
-		return fmt.Errorf("--node-name (or NODE_NAME) is required")
-	}
-	subnet, err := netip.ParsePrefix(podSubnet)
-	if err != nil {
-		return fmt.Errorf("--pod-subnet (or POD_SUBNET) %q: %w", podSubnet, err)
-	}
-	cfg, err := rest.InClusterConfig()
+// run writes the configuration whenever flanneld rewrites its subnet file (a restarted flanneld may choose
+// another MTU), and every resync in case the configuration itself was removed.
+func run(ctx context.Context, subnetEnv, conf string, resync time.Duration) error {
+	w, err := fsnotify.NewWatcher()
 	if err != nil {
 		return err
 	}
-	cs, err := kubernetes.NewForConfig(cfg)
-	if err != nil {
+	defer func() { _ = w.Close() }()
+	// flanneld replaces the file by a rename, so the directory is watched, not the file.
+	dir := filepath.Dir(subnetEnv)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
-	defer stop()
-
-	factory := informers.NewSharedInformerFactory(cs, resync)
-	nodes := factory.Core().V1().Nodes()
-	changed := make(chan struct{}, 1)
-	poke := func(any) {
-		select {
-		case changed <- struct{}{}:
-		default:
-		}
-	}
-	if _, err := nodes.Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{
-		AddFunc: poke, UpdateFunc: func(_, o any) { poke(o) }, DeleteFunc: poke,
-	}); err != nil {
+	if err := w.Add(dir); err != nil {
 		return err
 	}
-	factory.Start(ctx.Done())
-	factory.WaitForCacheSync(ctx.Done())
-
-	conf := filepath.Join(confDir, "10-kindnode.conflist")
 	ticker := time.NewTicker(resync)
 	defer ticker.Stop()
 	for {
-		all, err := nodes.Lister().List(labels.Everything())
-		if err == nil {
-			err = sync(ctx, nodeName, subnet, conf, mtu, all)
-		}
-		if err != nil {
-			klog.ErrorS(err, "syncing the pod network")
+		if err := sync(subnetEnv, conf); err != nil {
+			klog.ErrorS(err, "writing the CNI configuration", "subnetEnv", subnetEnv)
 		}
 		select {
 		case <-ctx.Done():
 			return nil
-		case <-changed:
+		case err := <-w.Errors:
+			return err
+		case <-w.Events:
+			// Anything in flanneld's directory: reading the file again costs nothing.
 		case <-ticker.C:
 		}
 	}
 }
 
-func sync(ctx context.Context, self string, subnet netip.Prefix, conf string, mtu int, nodes []*corev1.Node) error {
-	for _, n := range nodes {
-		if n.Name != self {
-			continue
-		}
-		data, err := nodenet.ConfList(n, mtu)
-		if err != nil {
-			return err
-		}
-		if data != nil {
-			if wrote, err := nodenet.WriteFileIfChanged(conf, data); err != nil {
-				return err
-			} else if wrote {
-				klog.InfoS("wrote CNI configuration", "path", conf, "podCIDRs", n.Spec.PodCIDRs)
-			}
-		}
+func sync(subnetEnv, conf string) error {
+	data, err := os.ReadFile(subnetEnv)
+	if errors.Is(err, fs.ErrNotExist) {
+		klog.V(1).InfoS("waiting for flanneld", "subnetEnv", subnetEnv)
+		return nil
 	}
-	if err := nodenet.SyncRoutes(ctx, nodenet.Exec, nodenet.Routes(self, nodes)); err != nil {
+	if err != nil {
 		return err
 	}
-	return nodenet.EnsureMasquerade(ctx, nodenet.Exec, subnet)
+	env, err := nodenet.ParseSubnetEnv(data)
+	if err != nil {
+		return err
+	}
+	list, err := nodenet.ConfList(env)
+	if err != nil {
+		return err
+	}
+	wrote, err := nodenet.WriteFileIfChanged(conf, list)
+	if wrote {
+		klog.InfoS("wrote the CNI configuration", "path", conf, "subnet", env.Subnet.Masked(), "mtu", env.MTU)
+	}
+	return err
 }

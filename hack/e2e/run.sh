@@ -12,7 +12,8 @@
 #   up     Docker engine, images (hack/images/build.sh), the outer kind cluster with Cluster API and the
 #          provider, and an inner cluster (1 control plane + 1 worker) booted in Pods; prints the inner nodes
 #          through the <cluster>-kubeconfig Secret. The main job of the README (make demo).
-#   check  runs a Pod on every inner worker that resolves a Service through the inner DNS on another node.
+#   check  runs a Pod on every inner worker that resolves a Service through the inner DNS on another node, and
+#          connects from there to a Pod on every inner node by Pod IP and to a Service by DNS name.
 #   scale  N: workers to N.
 #   delete the inner cluster, then verifies that no Pod, Service, PVC or Secret of it is left in the outer one.
 #   down   deletes the outer cluster and stops the Docker engine this run started.
@@ -202,7 +203,7 @@ wait_nodes() {
 check() {
   step "a Pod on every inner worker resolves kubernetes.default through CoreDNS"
   local node
-  for node in $(inner get nodes -l '!node-role.kubernetes.io/control-plane' -o jsonpath='{.items[*].metadata.name}'); do
+  for node in $(inner_workers); do
     inner delete pod "hello-${node}" --ignore-not-found --wait=true >/dev/null
     inner run "hello-${node}" --image="localhost/kindnode/debian-tools:${DEBIAN_SUITE}" --restart=Never \
       --overrides="{\"spec\":{\"nodeName\":\"${node}\"}}" -- getent hosts kubernetes.default.svc.cluster.local >/dev/null
@@ -210,6 +211,48 @@ check() {
     printf '%s: %s\n' "${node}" "$(inner logs "hello-${node}")"
     inner delete pod "hello-${node}" --wait=false >/dev/null
   done
+  connectivity
+}
+
+inner_workers() { inner get nodes -l '!node-role.kubernetes.io/control-plane' -o jsonpath='{.items[*].metadata.name}'; }
+
+# connectivity: a Pod on every inner node serves TCP on port 53 (CoreDNS with no Corefile answers whoami; its
+# image is in every node), and a Pod on every inner worker connects to each of them by Pod IP and to a Service
+# over them by DNS name. The node Pods run on different outer nodes, so this is inner traffic across outer
+# nodes, in both directions, through the inner overlay inside the outer one.
+connectivity() {
+  step "from a Pod on every inner worker: a Pod on every inner node by Pod IP, a Service by DNS name"
+  local node phase ips
+  inner delete pods,services -l app=kindnode-echo --ignore-not-found --wait=true >/dev/null
+  inner create service clusterip kindnode-echo --tcp=53:53 >/dev/null
+  inner label service kindnode-echo app=kindnode-echo >/dev/null
+  for node in $(inner get nodes -o jsonpath='{.items[*].metadata.name}'); do
+    inner run "echo-${node}" --image="registry.k8s.io/coredns/coredns:${COREDNS_VERSION}" --restart=Never \
+      --labels="app=kindnode-echo" --overrides="{\"spec\":{\"nodeName\":\"${node}\"}}" >/dev/null
+  done
+  inner wait --for=condition=Ready pods -l app=kindnode-echo --timeout=2m >/dev/null
+  ips="$(inner get pods -l app=kindnode-echo -o jsonpath='{range .items[*]}{.status.podIP}{" "}{end}')"
+  inner get pods -l app=kindnode-echo -o wide
+  for node in $(inner_workers); do
+    inner delete pod "probe-${node}" --ignore-not-found --wait=true >/dev/null
+    inner run "probe-${node}" --image="localhost/kindnode/debian-tools:${DEBIAN_SUITE}" --restart=Never \
+      --overrides="{\"spec\":{\"nodeName\":\"${node}\"}}" -- bash -c '
+        for target in "$@" kindnode-echo.default.svc.cluster.local; do
+          if timeout 5 bash -c "</dev/tcp/${target}/53"; then echo "${target}: answers"; else echo "${target}: no answer"; exit 1; fi
+        done' -- ${ips} >/dev/null
+    for _ in $(seq 60); do
+      phase="$(inner get pod "probe-${node}" -o jsonpath='{.status.phase}')"
+      [[ "${phase}" == Succeeded || "${phase}" == Failed ]] && break
+      sleep 2
+    done
+    inner logs "probe-${node}" | sed "s/^/${node} -> /"
+    if [[ "${phase}" != Succeeded ]]; then
+      echo "from ${node}, not every inner node's Pod answered (probe ${phase:-not done})" >&2
+      return 1
+    fi
+    inner delete pod "probe-${node}" --wait=false >/dev/null
+  done
+  inner delete pods,services -l app=kindnode-echo --wait=false >/dev/null
 }
 
 scale() {

@@ -18,7 +18,8 @@ moddir() {
 }
 
 # in_module MOD@VER DEST "ENV..." TAGS LDFLAGS PKG:NAME... builds packages inside a copy of the module
-# itself, so its own go.sum and local replaces apply exactly as upstream builds it.
+# itself, so its own go.sum and local replaces apply exactly as upstream builds it. PREPARE names a function
+# run in that copy first.
 in_module() {
   local modver="$1" dest="$2" env="$3" tags="$4" ldflags="$5"; shift 5
   local spec missing=()
@@ -30,6 +31,7 @@ in_module() {
   rm -rf "${dir}"; cp -r "${src}" "${dir}"; chmod -R u+w "${dir}"
   # Module zips carry no complete vendor directory: resolve from the proxy against the module's go.sum.
   rm -rf "${dir}/vendor"
+  if [[ -n "${PREPARE:-}" ]]; then (cd "${dir}" && "${PREPARE}"); fi
   local mod=-mod=mod
   mkdir -p "${dest}"
   for spec in "${missing[@]}"; do
@@ -77,6 +79,16 @@ for p in main/bridge main/ptp main/loopback main/host-device ipam/host-local met
 done
 in_module "github.com/containernetworking/plugins@${CNI_PLUGINS_VERSION}" "${BIN}/cni-plugins-${CNI_PLUGINS_VERSION}" \
   "CGO_ENABLED=0" "" "" "${cni[@]}"
+
+# flanneld, the node image's pod network, with the backends these hosts can run: VXLAN (and host-gw). The
+# others go from its main package: tencentvpc's SDK is not served by the module proxy, and IPIP, WireGuard,
+# IPsec, UDP (cgo) and extension have no use here.
+drop_flannel_backends() {
+  sed -i -E '/"github.com\/flannel-io\/flannel\/pkg\/backend\/(extension|ipip|ipsec|tencentvpc|udp|wireguard)"/d' main.go
+  grep -q 'pkg/backend/vxlan"' main.go || { log "flannel's main.go no longer imports the VXLAN backend"; exit 1; }
+}
+PREPARE=drop_flannel_backends in_module "github.com/flannel-io/flannel@${FLANNEL_VERSION}" "${BIN}/flannel-${FLANNEL_VERSION}" \
+  "CGO_ENABLED=0" "" "-X github.com/flannel-io/flannel/pkg/version.Version=${FLANNEL_VERSION}" .:flanneld
 
 in_module "sigs.k8s.io/cri-tools@${CRICTL_VERSION}" "${BIN}/crictl-${CRICTL_VERSION}" \
   "CGO_ENABLED=0" "" "-X sigs.k8s.io/cri-tools/pkg/version.Version=${CRICTL_VERSION}" ./cmd/crictl:crictl

@@ -3,7 +3,8 @@
 #   localhost/kindnode/debian-tools:bookworm   debootstrap: iptables, iproute2, conntrack (kube-proxy, CNI, helpers)
 #   registry.k8s.io/kube-{apiserver,controller-manager,scheduler,proxy}:${K8S_VERSION}, etcd, coredns, pause:
 #                                              the images kubeadm asks for, built from source at its versions
-#   localhost/kindnode/kindnode-net:dev        this repository's pod network (cmd/kindnode-net)
+#   localhost/kindnode/flannel:${FLANNEL_VERSION}  flanneld, the default pod network (VXLAN)
+#   localhost/kindnode/kindnode-net:dev        writes each node's CNI configuration from flannel's (cmd/kindnode-net)
 #   localhost/kindnode/local-path-provisioner  the default StorageClass
 #   localhost/kindnode/node:${K8S_VERSION}     the kind node image: systemd, containerd, runc, CNI plugins,
 #                                              kubelet/kubeadm/kubectl, the images above as /kind/images/*.tar
@@ -25,7 +26,6 @@ NODE_IMAGE="${NODE_IMAGE:-localhost/kindnode/node:${K8S_VERSION}}"
 MANAGER_IMAGE="${MANAGER_IMAGE:-localhost/kindnode/capk-manager:dev}"
 TOOLS_IMAGE="localhost/kindnode/debian-tools:${DEBIAN_SUITE}"
 NODE_BASE_IMAGE="localhost/kindnode/node-base:${DEBIAN_SUITE}"
-NET_IMAGE="localhost/kindnode/kindnode-net:dev"
 LOCAL_PATH_IMAGE="localhost/kindnode/local-path-provisioner:${LOCAL_PATH_VERSION}"
 CERTISSUER_IMAGE="localhost/kindnode/certissuer:dev"
 NODE_PACKAGES="systemd,systemd-sysv,dbus,libseccomp2,iptables,iproute2,ethtool,socat,conntrack,ebtables,kmod,util-linux,mount,ca-certificates,procps,iputils-ping,bash"
@@ -101,7 +101,8 @@ static "registry.k8s.io/etcd:${ETCD_VERSION#v}-0" "${bin}/etcd-${ETCD_VERSION}/e
 static "registry.k8s.io/coredns/coredns:${COREDNS_VERSION}" "${bin}/coredns-${COREDNS_VERSION}/coredns" entry
 static "registry.k8s.io/pause:${PAUSE_VERSION}" "${bin}/pause-${PAUSE_VERSION}/pause" entry
 static "${LOCAL_PATH_IMAGE}" "${bin}/local-path-provisioner-${LOCAL_PATH_VERSION}/local-path-provisioner"
-on_tools "${NET_IMAGE}" "${work}/repo-bin/kindnode-net"
+on_tools "${FLANNEL_IMAGE}" "${bin}/flannel-${FLANNEL_VERSION}/flanneld"
+static "${NET_IMAGE}" "${work}/repo-bin/kindnode-net"
 static "${MANAGER_IMAGE}" "${work}/repo-bin/provider" entry
 static "${CERTISSUER_IMAGE}" "${work}/repo-bin/certissuer" entry
 static "${FUNCTION_IMAGE}" "${work}/repo-bin/function-kindcluster" entry
@@ -113,13 +114,12 @@ for m in cluster-api-controller kubeadm-bootstrap-controller kubeadm-control-pla
 done
 
 # Crossplane core with its version stamped in, as its releases are (packages check their crossplane.version
-# constraint against it); `crossplane core init` applies /crds and /webhookconfigurations.
-log "building Crossplane ${CROSSPLANE_VERSION} (hack/tools/crossplane-core)"
+# constraint against it); `crossplane core init` applies /crds and /webhookconfigurations. The binary is the
+# one make builds for the tests too (statically linked, -trimpath), built once and reused while its pin stays.
 ctx="${work}/crossplane"
 mkdir -p "${ctx}"
-(cd "${repo}/hack/tools/crossplane-core" && CGO_ENABLED=0 go build -trimpath -o "${ctx}/crossplane" \
-  -ldflags "-s -w -X github.com/crossplane/crossplane-runtime/v2/pkg/version.version=${CROSSPLANE_VERSION}" \
-  github.com/crossplane/crossplane/v2/cmd/crossplane)
+make -C "${repo}" --no-print-directory bin/crossplane-core >&2
+cp "${repo}/bin/crossplane-core" "${ctx}/crossplane"
 xp="$(cd "${repo}/hack/tools/crossplane-core" && go list -m -f '{{.Dir}}' github.com/crossplane/crossplane/v2)"
 cp -r "${xp}/cluster/crds" "${xp}/cluster/webhookconfigurations" "${ctx}/"
 chmod -R u+w "${ctx}"
@@ -138,7 +138,7 @@ ctx="${work}/node"
 mkdir -p "${ctx}/bin/cni" "${ctx}/images"
 cp -r "${repo}/cluster/images/node/files" "${ctx}/files"
 cp "${repo}/cluster/images/node/Dockerfile" "${ctx}/Dockerfile"
-sed -i "s|@KINDNODE_NET_IMAGE@|${NET_IMAGE}|" "${ctx}/files/kind/manifests/default-cni.yaml"
+sed -i -e "s|@KINDNODE_NET_IMAGE@|${NET_IMAGE}|" -e "s|@FLANNEL_IMAGE@|${FLANNEL_IMAGE}|" "${ctx}/files/kind/manifests/default-cni.yaml"
 echo "${K8S_VERSION}" >"${ctx}/files/kind/version"
 cp "${bin}/containerd-${CONTAINERD_VERSION}"/{containerd,containerd-shim-runc-v2,ctr} "${bin}/crictl-${CRICTL_VERSION}/crictl" \
   "${bin}/runc-${RUNC_VERSION}/runc" "${k8s}"/{kubelet,kubeadm,kubectl} "${ctx}/bin/"
@@ -147,7 +147,7 @@ preloaded=(
   "registry.k8s.io/kube-apiserver:${K8S_VERSION}" "registry.k8s.io/kube-controller-manager:${K8S_VERSION}"
   "registry.k8s.io/kube-scheduler:${K8S_VERSION}" "registry.k8s.io/kube-proxy:${K8S_VERSION}"
   "registry.k8s.io/etcd:${ETCD_VERSION#v}-0" "registry.k8s.io/coredns/coredns:${COREDNS_VERSION}"
-  "registry.k8s.io/pause:${PAUSE_VERSION}" "${NET_IMAGE}" "${LOCAL_PATH_IMAGE}" "${TOOLS_IMAGE}"
+  "registry.k8s.io/pause:${PAUSE_VERSION}" "${FLANNEL_IMAGE}" "${NET_IMAGE}" "${LOCAL_PATH_IMAGE}" "${TOOLS_IMAGE}"
 )
 # One archive: layers the images share are stored once. Its digest (the image IDs) keys kindnode-preload.
 docker image inspect --format '{{.Id}}' "${preloaded[@]}" | sha256sum | cut -d' ' -f1 >"${ctx}/images/images.tar.sha256"

@@ -16,7 +16,12 @@ RUNC_VERSION="v1.4.2"
 CNI_PLUGINS_VERSION="v1.9.1"
 CRICTL_VERSION="v1.37.0"
 
-# Add-ons of the node image: local-path-provisioner backs the default StorageClass.
+# Add-ons of the node image: flannel is the default pod network (VXLAN), local-path-provisioner backs the
+# default StorageClass.
+FLANNEL_VERSION="v0.28.10"
+FLANNEL_IMAGE="localhost/kindnode/flannel:${FLANNEL_VERSION}"
+# Writes each node's CNI configuration from flannel's (cmd/kindnode-net).
+NET_IMAGE="localhost/kindnode/kindnode-net:dev"
 LOCAL_PATH_VERSION="v0.0.30"
 
 # Cluster API (clusterctl and the core, kubeadm bootstrap and kubeadm control-plane managers of the e2e run):

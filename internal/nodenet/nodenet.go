@@ -14,123 +14,118 @@ See the License for the specific language governing permissions and
 limitations under the License.
 */
 
-// Package nodenet is the pod network of kindnode clusters: every node gets a CNI configuration for its own
-// PodCIDR (a bridge + host-local), a route to every other node's PodCIDR through that node's InternalIP, and
-// masquerading for traffic that leaves the pod network. This needs the nodes on one L2 segment, which is what
-// kind nodes on one Docker network are, and kindnode Pods on one outer node, because the bridge puts that
-// node's pods on one segment too.
+// Package nodenet is the CNI side of the pod network of kindnode clusters. flannel (VXLAN backend, kube subnet
+// manager) carries pod traffic between nodes, wherever in the outer cluster their Pods run, and masquerades
+// what leaves the pod network; it writes what it chose for this node into /run/flannel/subnet.env. flannel's
+// CNI plugin, which turns that file into a bridge configuration, lives in a repository the Go module proxy
+// does not serve, so this package does that plugin's job with the reference bridge and host-local plugins: a
+// bridge over the node's subnet with flannel's MTU. With the flannel CNI plugin in the node image, this
+// package and cmd/kindnode-net would go.
 package nodenet
 
 import (
+	"bufio"
+	"bytes"
 	"encoding/json"
+	"fmt"
 	"net/netip"
-	"slices"
-	"sort"
-
-	corev1 "k8s.io/api/core/v1"
+	"strconv"
+	"strings"
 )
 
-// Route sends traffic for a node's PodCIDR to that node.
-type Route struct {
-	Dst netip.Prefix
-	Via netip.Addr
+// SubnetEnvPath is where flanneld writes the node's subnet and MTU.
+const SubnetEnvPath = "/run/flannel/subnet.env"
+
+// SubnetEnv is what flanneld wrote into subnet.env. IPv6 keys are not read: kindnode clusters are IPv4.
+type SubnetEnv struct {
+	// Network is the cluster's pod network (FLANNEL_NETWORK).
+	Network netip.Prefix
+	// Subnet is this node's share of it (FLANNEL_SUBNET, which names the gateway address, 10.244.1.1/24).
+	Subnet netip.Prefix
+	// MTU of pod interfaces (FLANNEL_MTU): the node's own interface's MTU less the overlay's overhead.
+	MTU int
+	// IPMasq tells whether flanneld masquerades traffic leaving the pod network (FLANNEL_IPMASQ).
+	IPMasq bool
 }
 
-// Routes returns the routes this node needs to reach every other node's pods, sorted by destination. Nodes
-// without a PodCIDR or without an InternalIP of the PodCIDR's family are skipped: there is nothing to route
-// to yet.
-func Routes(self string, nodes []*corev1.Node) []Route {
-	var rs []Route
-	for _, n := range nodes {
-		if n.Name == self {
+// ParseSubnetEnv reads subnet.env as flanneld writes it: KEY=VALUE lines.
+func ParseSubnetEnv(data []byte) (SubnetEnv, error) {
+	var (
+		env  SubnetEnv
+		seen = map[string]bool{}
+	)
+	s := bufio.NewScanner(bytes.NewReader(data))
+	for s.Scan() {
+		line := strings.TrimSpace(s.Text())
+		if line == "" || strings.HasPrefix(line, "#") {
 			continue
 		}
-		for _, c := range podCIDRs(n) {
-			p, err := netip.ParsePrefix(c)
-			if err != nil {
-				continue
-			}
-			if via, ok := internalIP(n, p.Addr().Is4()); ok {
-				rs = append(rs, Route{Dst: p.Masked(), Via: via})
-			}
+		k, v, ok := strings.Cut(line, "=")
+		if !ok {
+			return SubnetEnv{}, fmt.Errorf("line %q is not KEY=VALUE", line)
 		}
-	}
-	sort.Slice(rs, func(i, j int) bool { return rs[i].Dst.String() < rs[j].Dst.String() })
-	return rs
-}
-
-func podCIDRs(n *corev1.Node) []string {
-	if len(n.Spec.PodCIDRs) > 0 {
-		return n.Spec.PodCIDRs
-	}
-	if n.Spec.PodCIDR != "" {
-		return []string{n.Spec.PodCIDR}
-	}
-	return nil
-}
-
-func internalIP(n *corev1.Node, v4 bool) (netip.Addr, bool) {
-	for _, a := range n.Status.Addresses {
-		if a.Type != corev1.NodeInternalIP {
+		var err error
+		switch k {
+		case "FLANNEL_NETWORK":
+			env.Network, err = netip.ParsePrefix(v)
+		case "FLANNEL_SUBNET":
+			env.Subnet, err = netip.ParsePrefix(v)
+		case "FLANNEL_MTU":
+			env.MTU, err = strconv.Atoi(v)
+			if err == nil && env.MTU < 576 {
+				err = fmt.Errorf("below the IPv4 minimum of 576")
+			}
+		case "FLANNEL_IPMASQ":
+			env.IPMasq, err = strconv.ParseBool(v)
+		default:
 			continue
 		}
-		ip, err := netip.ParseAddr(a.Address)
-		if err == nil && ip.Is4() == v4 {
-			return ip, true
-		}
-	}
-	return netip.Addr{}, false
-}
-
-// ConfList returns the CNI configuration list of a node whose pods get addresses from podCIDRs, or nil when the
-// node has no PodCIDR yet.
-func ConfList(n *corev1.Node, mtu int) ([]byte, error) {
-	cidrs := podCIDRs(n)
-	if len(cidrs) == 0 {
-		return nil, nil
-	}
-	type rng struct {
-		Subnet string `json:"subnet"`
-	}
-	type route struct {
-		Dst string `json:"dst"`
-	}
-	ranges := make([][]rng, 0, len(cidrs))
-	routes := make([]route, 0, len(cidrs))
-	for _, c := range cidrs {
-		p, err := netip.ParsePrefix(c)
 		if err != nil {
-			return nil, err
+			return SubnetEnv{}, fmt.Errorf("%s=%s: %w", k, v, err)
 		}
-		ranges = append(ranges, []rng{{Subnet: p.Masked().String()}})
-		if p.Addr().Is4() {
-			routes = append(routes, route{Dst: "0.0.0.0/0"})
-		} else {
-			routes = append(routes, route{Dst: "::/0"})
+		seen[k] = true
+	}
+	if err := s.Err(); err != nil {
+		return SubnetEnv{}, err
+	}
+	for _, k := range []string{"FLANNEL_NETWORK", "FLANNEL_SUBNET", "FLANNEL_MTU"} {
+		if !seen[k] {
+			return SubnetEnv{}, fmt.Errorf("%s is missing", k)
 		}
 	}
-	bridge := map[string]any{
-		"type":        "bridge",
-		"bridge":      "kindnode0",
-		"isGateway":   true,
-		"hairpinMode": true,
-		"ipMasq":      false,
-		"ipam": map[string]any{
-			"type": "host-local",
-			// Addresses are handed out anew after the node restarts, as its pods are.
-			"dataDir": "/run/cni-ipam-state",
-			"ranges":  ranges,
-			"routes":  slices.Clip(routes),
-		},
+	if !env.Network.Contains(env.Subnet.Addr()) {
+		return SubnetEnv{}, fmt.Errorf("FLANNEL_SUBNET %s is outside FLANNEL_NETWORK %s", env.Subnet, env.Network)
 	}
-	if mtu > 0 {
-		bridge["mtu"] = mtu
+	return env, nil
+}
+
+// ConfList returns the CNI configuration list for a node whose flanneld wrote env: what flannel's CNI plugin
+// would hand to the bridge plugin. The bridge is the pods' gateway; flanneld routes the rest of the pod
+// network through its VXLAN device and masquerades traffic that leaves it (when IPMasq, which the bridge then
+// must not do as well).
+func ConfList(env SubnetEnv) ([]byte, error) {
+	if !env.Subnet.IsValid() || env.MTU <= 0 {
+		return nil, fmt.Errorf("subnet %s, MTU %d: flanneld has not chosen them", env.Subnet, env.MTU)
 	}
 	return json.MarshalIndent(map[string]any{
 		"cniVersion": "1.0.0",
 		"name":       "kindnode",
 		"plugins": []any{
-			bridge,
+			map[string]any{
+				"type":        "bridge",
+				"bridge":      "kindnode0",
+				"isGateway":   true,
+				"hairpinMode": true,
+				"ipMasq":      !env.IPMasq,
+				"mtu":         env.MTU,
+				"ipam": map[string]any{
+					"type": "host-local",
+					// Addresses are handed out anew after the node restarts, as its pods are.
+					"dataDir": "/run/cni-ipam-state",
+					"ranges":  [][]map[string]string{{{"subnet": env.Subnet.Masked().String()}}},
+					"routes":  []map[string]string{{"dst": "0.0.0.0/0"}},
+				},
+			},
 			map[string]any{"type": "portmap", "capabilities": map[string]bool{"portMappings": true}},
 		},
 	}, "", "  ")

@@ -17,193 +17,138 @@ limitations under the License.
 package nodenet
 
 import (
-	"context"
 	"encoding/json"
-	"errors"
 	"net/netip"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
-	corev1 "k8s.io/api/core/v1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
-func node(name string, cidrs []string, ips ...string) *corev1.Node {
-	n := &corev1.Node{ObjectMeta: metav1.ObjectMeta{Name: name}, Spec: corev1.NodeSpec{PodCIDRs: cidrs}}
-	for _, ip := range ips {
-		n.Status.Addresses = append(n.Status.Addresses, corev1.NodeAddress{Type: corev1.NodeInternalIP, Address: ip})
-	}
-	return n
-}
+// flannelWrote is subnet.env as flanneld v0.28 writes it (pkg/subnet WriteSubnetFile) for an IPv4 network.
+const flannelWrote = "FLANNEL_NETWORK=10.244.0.0/16\nFLANNEL_SUBNET=10.244.1.1/24\nFLANNEL_MTU=1400\nFLANNEL_IPMASQ=true\n"
 
-func TestRoutes(t *testing.T) {
+func TestParseSubnetEnv(t *testing.T) {
 	cases := map[string]struct {
-		nodes []*corev1.Node
-		want  []Route
+		reason  string
+		data    string
+		want    SubnetEnv
+		wantErr string
 	}{
-		"OtherNodesOnly": {
-			nodes: []*corev1.Node{
-				node("cp", []string{"10.244.0.0/24"}, "172.18.0.2"),
-				node("w1", []string{"10.244.2.0/24"}, "172.18.0.4"),
-				node("w0", []string{"10.244.1.0/24"}, "172.18.0.3"),
-			},
-			want: []Route{
-				{Dst: netip.MustParsePrefix("10.244.1.0/24"), Via: netip.MustParseAddr("172.18.0.3")},
-				{Dst: netip.MustParsePrefix("10.244.2.0/24"), Via: netip.MustParseAddr("172.18.0.4")},
-			},
+		"AsFlannelWritesIt": {
+			reason: "every key flanneld writes for IPv4 is read",
+			data:   flannelWrote,
+			want: SubnetEnv{Network: netip.MustParsePrefix("10.244.0.0/16"), Subnet: netip.MustParsePrefix("10.244.1.1/24"),
+				MTU: 1400, IPMasq: true},
 		},
-		"LegacyPodCIDRField": {
-			nodes: []*corev1.Node{{
-				ObjectMeta: metav1.ObjectMeta{Name: "w0"},
-				Spec:       corev1.NodeSpec{PodCIDR: "10.244.1.0/24"},
-				Status:     corev1.NodeStatus{Addresses: []corev1.NodeAddress{{Type: corev1.NodeInternalIP, Address: "172.18.0.3"}}},
-			}},
-			want: []Route{{Dst: netip.MustParsePrefix("10.244.1.0/24"), Via: netip.MustParseAddr("172.18.0.3")}},
+		"UnknownKeysAndBlankLines": {
+			reason: "keys of other backends or of IPv6 are skipped, as are blank lines and comments",
+			data:   "# flannel\n\nFLANNEL_NETWORK=10.244.0.0/16\nFLANNEL_IPV6_NETWORK=fd00::/56\nFLANNEL_SUBNET=10.244.3.1/24\nFLANNEL_MTU=1450\n",
+			want:   SubnetEnv{Network: netip.MustParsePrefix("10.244.0.0/16"), Subnet: netip.MustParsePrefix("10.244.3.1/24"), MTU: 1450},
 		},
-		"NotYetRoutable": {
-			nodes: []*corev1.Node{
-				node("no-cidr", nil, "172.18.0.3"),
-				node("no-ip", []string{"10.244.2.0/24"}),
-				node("wrong-family", []string{"fd00:10:244::/64"}, "172.18.0.5"),
-				node("bad-cidr", []string{"nonsense"}, "172.18.0.6"),
-			},
+		"Partial": {
+			reason:  "a file flanneld has not finished is not taken for a configuration",
+			data:    "FLANNEL_NETWORK=10.244.0.0/16\nFLANNEL_SUBNET=10.244.1.1/24\n",
+			wantErr: "FLANNEL_MTU is missing",
 		},
-		"DualStack": {
-			nodes: []*corev1.Node{node("w0", []string{"10.244.1.0/24", "fd00:10:244:1::/64"}, "172.18.0.3", "fc00:f853:ccd:e793::3")},
-			want: []Route{
-				{Dst: netip.MustParsePrefix("10.244.1.0/24"), Via: netip.MustParseAddr("172.18.0.3")},
-				{Dst: netip.MustParsePrefix("fd00:10:244:1::/64"), Via: netip.MustParseAddr("fc00:f853:ccd:e793::3")},
-			},
+		"BadMTU": {
+			reason:  "an MTU no IPv4 link can have is refused",
+			data:    "FLANNEL_NETWORK=10.244.0.0/16\nFLANNEL_SUBNET=10.244.1.1/24\nFLANNEL_MTU=50\n",
+			wantErr: "FLANNEL_MTU=50: below the IPv4 minimum",
+		},
+		"NotANumber": {
+			reason:  "the failing key and value are named",
+			data:    "FLANNEL_NETWORK=10.244.0.0/16\nFLANNEL_SUBNET=10.244.1.1/24\nFLANNEL_MTU=big\n",
+			wantErr: "FLANNEL_MTU=big",
+		},
+		"SubnetOutsideNetwork": {
+			reason:  "a subnet outside the pod network would route pods nowhere",
+			data:    "FLANNEL_NETWORK=10.244.0.0/16\nFLANNEL_SUBNET=10.9.1.1/24\nFLANNEL_MTU=1400\n",
+			wantErr: "outside FLANNEL_NETWORK",
+		},
+		"NotKeyValue": {
+			reason:  "a line without = is an error, not silently skipped",
+			data:    "FLANNEL_NETWORK\n",
+			wantErr: "not KEY=VALUE",
 		},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
-			got := Routes("cp", tc.nodes)
-			if diff := cmp.Diff(tc.want, got, cmp.Comparer(func(a, b netip.Prefix) bool { return a == b }), cmp.Comparer(func(a, b netip.Addr) bool { return a == b })); diff != "" {
-				t.Errorf("Routes(): -want, +got:\n%s", diff)
+			got, err := ParseSubnetEnv([]byte(tc.data))
+			if tc.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+					t.Fatalf("%s\nParseSubnetEnv(): error %v, want one containing %q", tc.reason, err, tc.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("%s\nParseSubnetEnv(): %v", tc.reason, err)
+			}
+			if diff := cmp.Diff(tc.want, got, cmp.Comparer(func(a, b netip.Prefix) bool { return a == b })); diff != "" {
+				t.Errorf("%s\nParseSubnetEnv(): -want, +got:\n%s", tc.reason, diff)
 			}
 		})
 	}
 }
 
 func TestConfList(t *testing.T) {
-	if got, err := ConfList(node("n", nil), 0); err != nil || got != nil {
-		t.Fatalf("ConfList() of a node without PodCIDR = %s, %v; want nil, nil", got, err)
-	}
-	if _, err := ConfList(node("n", []string{"nonsense"}), 0); err == nil {
-		t.Fatal("ConfList() of a node with an invalid PodCIDR: want an error")
-	}
-	raw, err := ConfList(node("n", []string{"10.244.1.7/24"}), 1400)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var got map[string]any
-	if err := json.Unmarshal(raw, &got); err != nil {
-		t.Fatal(err)
-	}
-	want := map[string]any{
-		"cniVersion": "1.0.0",
-		"name":       "kindnode",
-		"plugins": []any{
-			map[string]any{
-				"type": "bridge", "bridge": "kindnode0", "isGateway": true, "hairpinMode": true, "ipMasq": false,
-				"mtu": float64(1400),
-				"ipam": map[string]any{
-					"type": "host-local", "dataDir": "/run/cni-ipam-state",
-					"ranges": []any{[]any{map[string]any{"subnet": "10.244.1.0/24"}}},
-					"routes": []any{map[string]any{"dst": "0.0.0.0/0"}},
-				},
+	bridge := func(masq bool, mtu int, subnet string) map[string]any {
+		return map[string]any{
+			"type": "bridge", "bridge": "kindnode0", "isGateway": true, "hairpinMode": true, "ipMasq": masq,
+			"mtu": float64(mtu),
+			"ipam": map[string]any{
+				"type": "host-local", "dataDir": "/run/cni-ipam-state",
+				"ranges": []any{[]any{map[string]any{"subnet": subnet}}},
+				"routes": []any{map[string]any{"dst": "0.0.0.0/0"}},
 			},
-			map[string]any{"type": "portmap", "capabilities": map[string]any{"portMappings": true}},
+		}
+	}
+	portmap := map[string]any{"type": "portmap", "capabilities": map[string]any{"portMappings": true}}
+	cases := map[string]struct {
+		reason  string
+		env     SubnetEnv
+		want    map[string]any
+		wantErr bool
+	}{
+		"FlannelMasquerades": {
+			reason: "the bridge covers the node's subnet with flannel's MTU and leaves masquerading to flanneld",
+			env:    SubnetEnv{Network: netip.MustParsePrefix("10.244.0.0/16"), Subnet: netip.MustParsePrefix("10.244.1.1/24"), MTU: 1400, IPMasq: true},
+			want: map[string]any{"cniVersion": "1.0.0", "name": "kindnode",
+				"plugins": []any{bridge(false, 1400, "10.244.1.0/24"), portmap}},
+		},
+		"BridgeMasquerades": {
+			reason: "without flanneld's masquerading the bridge does it, as flannel's CNI plugin would",
+			env:    SubnetEnv{Network: netip.MustParsePrefix("10.244.0.0/16"), Subnet: netip.MustParsePrefix("10.244.7.1/24"), MTU: 1350},
+			want: map[string]any{"cniVersion": "1.0.0", "name": "kindnode",
+				"plugins": []any{bridge(true, 1350, "10.244.7.0/24"), portmap}},
+		},
+		"NotChosen": {
+			reason:  "no configuration before flanneld chose a subnet and an MTU",
+			env:     SubnetEnv{},
+			wantErr: true,
 		},
 	}
-	if diff := cmp.Diff(want, got); diff != "" {
-		t.Errorf("ConfList(): -want, +got:\n%s", diff)
-	}
-}
-
-// recorder answers `ip -j route show` with the given routes per family and records every other command.
-type recorder struct {
-	routes4, routes6 string
-	failOn           string
-	ran              []string
-}
-
-func (r *recorder) run(_ context.Context, name string, args ...string) ([]byte, error) {
-	line := strings.Join(append([]string{name}, args...), " ")
-	if r.failOn != "" && strings.Contains(line, r.failOn) {
-		return nil, errors.New("exit status 1: " + r.failOn)
-	}
-	switch {
-	case strings.HasPrefix(line, "ip -j -4 route show"):
-		return []byte(r.routes4), nil
-	case strings.HasPrefix(line, "ip -j -6 route show"):
-		return []byte(r.routes6), nil
-	}
-	r.ran = append(r.ran, line)
-	return nil, nil
-}
-
-func TestSyncRoutes(t *testing.T) {
-	r := &recorder{
-		routes4: `[{"dst":"10.244.1.0/24","gateway":"172.18.0.3"},{"dst":"10.244.9.0/24","gateway":"172.18.0.9"}]`,
-		routes6: ``,
-	}
-	want := []Route{
-		{Dst: netip.MustParsePrefix("10.244.1.0/24"), Via: netip.MustParseAddr("172.18.0.3")},
-		{Dst: netip.MustParsePrefix("10.244.2.0/24"), Via: netip.MustParseAddr("172.18.0.4")},
-	}
-	if err := SyncRoutes(context.Background(), r.run, want); err != nil {
-		t.Fatal(err)
-	}
-	wantRan := []string{
-		"ip -4 route del 10.244.9.0/24 proto 77",
-		"ip route replace 10.244.1.0/24 via 172.18.0.3 proto 77",
-		"ip route replace 10.244.2.0/24 via 172.18.0.4 proto 77",
-	}
-	if diff := cmp.Diff(wantRan, r.ran); diff != "" {
-		t.Errorf("commands: -want, +got:\n%s", diff)
-	}
-
-	bad := &recorder{routes4: `not json`}
-	if err := SyncRoutes(context.Background(), bad.run, want); err == nil {
-		t.Error("SyncRoutes() with unparsable ip output: want an error")
-	}
-	failing := &recorder{failOn: "replace"}
-	if err := SyncRoutes(context.Background(), failing.run, want); err == nil {
-		t.Error("SyncRoutes() when ip route replace fails: want an error")
-	}
-}
-
-func TestEnsureMasquerade(t *testing.T) {
-	r := &recorder{failOn: "-C"} // no rule exists yet
-	if err := EnsureMasquerade(context.Background(), r.run, netip.MustParsePrefix("10.244.0.0/16")); err != nil {
-		t.Fatal(err)
-	}
-	want := []string{
-		"iptables -w -t nat -N KINDNODE-MASQ",
-		"iptables -w -t nat -A POSTROUTING -m comment --comment kindnode pod network -j KINDNODE-MASQ",
-		"iptables -w -t nat -A KINDNODE-MASQ -d 10.244.0.0/16 -j RETURN",
-		"iptables -w -t nat -A KINDNODE-MASQ -s 10.244.0.0/16 -j MASQUERADE",
-	}
-	if diff := cmp.Diff(want, r.ran); diff != "" {
-		t.Errorf("commands: -want, +got:\n%s", diff)
-	}
-	// Rules in place: nothing is appended again.
-	again := &recorder{}
-	if err := EnsureMasquerade(context.Background(), again.run, netip.MustParsePrefix("10.244.0.0/16")); err != nil {
-		t.Fatal(err)
-	}
-	wantChecks := []string{
-		"iptables -w -t nat -N KINDNODE-MASQ",
-		"iptables -w -t nat -C POSTROUTING -m comment --comment kindnode pod network -j KINDNODE-MASQ",
-		"iptables -w -t nat -C KINDNODE-MASQ -d 10.244.0.0/16 -j RETURN",
-		"iptables -w -t nat -C KINDNODE-MASQ -s 10.244.0.0/16 -j MASQUERADE",
-	}
-	if diff := cmp.Diff(wantChecks, again.ran); diff != "" {
-		t.Errorf("commands with rules in place: -want, +got:\n%s", diff)
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			raw, err := ConfList(tc.env)
+			if tc.wantErr {
+				if err == nil {
+					t.Fatalf("%s\nConfList(): want an error, got %s", tc.reason, raw)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("%s\nConfList(): %v", tc.reason, err)
+			}
+			var got map[string]any
+			if err := json.Unmarshal(raw, &got); err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(tc.want, got); diff != "" {
+				t.Errorf("%s\nConfList(): -want, +got:\n%s", tc.reason, diff)
+			}
+		})
 	}
 }
 

@@ -180,7 +180,7 @@ func sharedCertFiles(p *PKI) []writeFile {
 	}
 }
 
-// applyCNI applies the node image's default CNI manifest (kindnode-net), as kind does after kubeadm init.
+// applyCNI applies the node image's default CNI manifest (flannel), as kind does after kubeadm init.
 // The manifest is a Go template of the Pod subnet; the sed pattern avoids literal double braces, which the
 // provider's bootstrap would take for Jinja.
 // admin.conf reaches the API server through the endpoint Service, which routes only to control-plane Pods
