@@ -25,7 +25,10 @@
 #          MODE=kindcluster-direct works there.
 #   ha     (MODE=capi) a control plane of 3 loses a node Pod; Cluster API replaces it.
 #   persist (MODE=capi) a persistent control plane of 3 loses a node Pod; it comes back as the same node.
-#   all    (make e2e) up, check, scale 2, check, scale 1, delete with MODE=capi; ha, delete, persist, delete;
+#   crs-cni (MODE=capi) a cluster of the crs-cni flavor: no default CNI, its pod network from a
+#          ClusterResourceSet.
+#   all    (make e2e) up, check, scale 2, check, scale 1, delete with MODE=capi; crs-cni, check, delete; ha,
+#          delete, persist, delete;
 #          crossplane; create, check, scale 2, check, scale 1, delete with MODE=kindcluster-direct; create, check,
 #          scale 2, delete with MODE=kindcluster-capi; crossplane-only; create, check, delete with
 #          MODE=kindcluster-direct; down.
@@ -293,7 +296,11 @@ scale() {
 delete() {
   step "delete inner cluster ${NAME} (${MODE})"
   case "${MODE}" in
-    capi) outer -n "${NS}" delete "cluster/${NAME}" --timeout=5m ;;
+    capi)
+      outer -n "${NS}" delete "cluster/${NAME}" --timeout=5m
+      # The crs-cni flavor's ClusterResourceSet and ConfigMap belong to no Cluster: they go by name.
+      outer -n "${NS}" delete "clusterresourceset/${NAME}-crs-cni" "configmap/${NAME}-cni" --ignore-not-found
+      ;;
     kindcluster-*) outer -n "${NS}" delete "kindcluster/${NAME}" --timeout=5m ;;
   esac
   # Secrets owned by Cluster API's objects go with the garbage collector, a moment after their owners; the
@@ -370,6 +377,44 @@ ha() {
   echo "control plane of 3 again, etcd healthy, $(( $(date +%s) - start )) s after the loss"
 }
 
+# default_cni prints the node image's default CNI manifests with this repository's images and the Pod CIDR
+# of the cluster templates, as the node image and its bootstrap apply them.
+default_cni() {
+  sed -e "s|@FLANNEL_IMAGE@|${FLANNEL_IMAGE}|" -e "s|@KINDNODE_NET_IMAGE@|${NET_IMAGE}|" \
+    -E -e 's#[{][{] *[.]PodSubnet *[}][}]#10.244.0.0/16#g' "${repo}/cluster/images/node/files/kind/manifests/default-cni.yaml"
+}
+
+# crs_cni is a cluster that brings its own pod network, the Cluster API way (--flavor crs-cni): its nodes
+# have no default CNI (KubernetesMachineTemplate disableDefaultCNI) and a ClusterResourceSet applies the
+# manifests in CNI_RESOURCES, here the node image's own flannel, the one CNI whose images can be had here.
+crs_cni() {
+  [[ "${MODE}" == capi ]] || { echo "crs-cni needs MODE=capi" >&2; return 2; }
+  step "inner cluster ${NAME} (capi, crs-cni flavor): its pod network from a ClusterResourceSet"
+  local file pod
+  file="$(mktemp)"
+  default_cni >"${file}"
+  CNI_RESOURCES="$(kubectl create configmap cni --from-file="cni.yaml=${file}" --dry-run=client -o jsonpath='{.data}')"
+  rm -f "${file}"
+  CNI_RESOURCES="${CNI_RESOURCES}" bash "${here}/capi.sh" clusterctl generate cluster "${NAME}" --flavor crs-cni \
+    --infrastructure "kubernetes:v0.1.0" --target-namespace "${NS}" --kubernetes-version "${K8S_VERSION}" \
+    --control-plane-machine-count 1 --worker-machine-count 1 | apply_retrying
+  outer -n "${NS}" wait --for=condition=Available "cluster/${NAME}" --timeout=15m
+  wait_nodes 2
+  inner get nodes -o wide
+  for pod in $(outer -n "${NS}" get pods -l "cluster.x-k8s.io/cluster-name=${NAME}" -o jsonpath='{.items[*].metadata.name}'); do
+    if outer -n "${NS}" exec "${pod}" -- test -e /kind/manifests/default-cni.yaml; then
+      echo "node Pod ${pod} still has the default CNI manifest although its machine disables it" >&2
+      return 1
+    fi
+  done
+  echo "no node Pod has the default CNI manifest"
+  outer -n "${NS}" get clusterresourcesetbindings "${NAME}" -o jsonpath='{range .spec.bindings[*]}{.clusterResourceSetName}: {range .resources[*]}{.kind}/{.name} applied={.applied}{"\n"}{end}{end}'
+  if [[ "$(outer -n "${NS}" get clusterresourcesetbindings "${NAME}" -o jsonpath='{.spec.bindings[0].resources[0].applied}')" != true ]]; then
+    echo "the ClusterResourceSet did not apply the CNI to ${NAME}" >&2
+    return 1
+  fi
+}
+
 # persist is the seed's "persistent control plane with 3 nodes": a cluster of the persistent flavor (etcd,
 # kubeadm's and the kubelet's state on a claim per control-plane node, and a stable address per node) loses a
 # control-plane node Pod; the provider creates it again on the same claims and address, and it comes back as
@@ -425,6 +470,7 @@ case "${1:-up}" in
   crossplane-only) crossplane_only ;;
   ha) ha ;;
   persist) persist ;;
+  crs-cni) crs_cni ;;
   check) check ;;
   scale) scale "${2:?workers}" ;;
   delete) delete ;;
@@ -433,6 +479,7 @@ case "${1:-up}" in
     start=$(date +%s)
     base="${NAME}"
     MODE=capi; up; check; scale 2; check; scale 1; delete
+    NAME="${base}-crs"; crs_cni; check; delete
     NAME="${base}-ha"; ha; delete
     NAME="${base}-persist"; persist; delete
     crossplane_up
@@ -443,5 +490,5 @@ case "${1:-up}" in
     down
     echo "end-to-end run passed in $(( $(date +%s) - start )) s"
     ;;
-  *) echo "usage: [MODE=capi|kindcluster-direct|kindcluster-capi] $0 [up|outer|crossplane|crossplane-only|create|check|scale N|ha|persist|delete|down|all]" >&2; exit 2 ;;
+  *) echo "usage: [MODE=capi|kindcluster-direct|kindcluster-capi] $0 [up|outer|crossplane|crossplane-only|create|check|scale N|ha|persist|crs-cni|delete|down|all]" >&2; exit 2 ;;
 esac

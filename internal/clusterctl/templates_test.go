@@ -55,9 +55,10 @@ func generateArgs(flavor string, extra ...string) []string {
 
 func TestListVariables(t *testing.T) {
 	cases := map[string]struct {
-		reason string
-		flavor string
-		want   []string
+		reason   string
+		flavor   string
+		want     []string
+		required []string
 	}{
 		"Default": {
 			reason: "The default flavor should offer the seed variables.",
@@ -73,6 +74,12 @@ func TestListVariables(t *testing.T) {
 			flavor: "topology",
 			want:   seedVariables,
 		},
+		"CRSCNI": {
+			reason:   "The crs-cni flavor should offer the seed variables and require the CNI's manifests.",
+			flavor:   "crs-cni",
+			want:     seedVariables,
+			required: []string{"CNI_RESOURCES"},
+		},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
@@ -82,8 +89,15 @@ func TestListVariables(t *testing.T) {
 					t.Errorf("%s\nclusterctl --list-variables does not list %s:\n%s", tc.reason, v, out)
 				}
 			}
-			// Everything not set by clusterctl's flags has a default: the README's command needs nothing else.
-			if strings.Contains(out, "Required Variables") {
+			// Everything not set by clusterctl's flags has a default, but for what a flavor is about: the README's
+			// command needs nothing else.
+			required, _, _ := strings.Cut(out, "Optional Variables")
+			for _, v := range tc.required {
+				if !strings.Contains(required, v) {
+					t.Errorf("%s\nclusterctl --list-variables does not require %s:\n%s", tc.reason, v, out)
+				}
+			}
+			if tc.required == nil && strings.Contains(out, "Required Variables") {
 				t.Errorf("%s\nthe flavor has required variables beyond clusterctl's flags:\n%s", tc.reason, out)
 			}
 		})
@@ -277,6 +291,37 @@ func TestGeneratedClusterIsAccepted(t *testing.T) {
 				values: func(t *testing.T, g generated) (any, any) {
 					want := map[string]any{"size": "8Gi", "storageClassName": "fast-ssd", "accessModes": []any{"ReadWriteOnce"}}
 					got := g.get(t, "KubernetesMachineTemplate/demo-control-plane", "spec", "template", "spec", "persistence", "etcd")
+					return want, got
+				},
+			},
+		},
+		"CRSCNI": {
+			reason: "The crs-cni flavor should be the default flavor whose machines disable the default CNI, and a ClusterResourceSet that brings CNI_RESOURCES to the Cluster.",
+			flavor: "crs-cni",
+			vars:   map[string]string{"CNI_RESOURCES": `{"cni.yaml": "kind: DaemonSet"}`},
+			want: want{
+				kinds: []string{
+					"Cluster/demo", "KubernetesCluster/demo",
+					"KubeadmControlPlane/demo-control-plane", "KubernetesMachineTemplate/demo-control-plane",
+					"MachineDeployment/demo-md-0", "KubernetesMachineTemplate/demo-md-0", "KubeadmConfigTemplate/demo-md-0",
+					"MachineHealthCheck/demo-control-plane", "MachineHealthCheck/demo-md-0",
+					"ConfigMap/demo-cni", "ClusterResourceSet/demo-crs-cni",
+				},
+				values: func(t *testing.T, g generated) (any, any) {
+					want := map[string]any{
+						"cp disables":   true,
+						"md disables":   true,
+						"cni resources": map[string]any{"cni.yaml": "kind: DaemonSet"},
+						"selects":       g.get(t, "Cluster/demo", "metadata", "labels"),
+						"applies":       []any{map[string]any{"kind": "ConfigMap", "name": "demo-cni"}},
+					}
+					got := map[string]any{
+						"cp disables":   g.get(t, "KubernetesMachineTemplate/demo-control-plane", "spec", "template", "spec", "disableDefaultCNI"),
+						"md disables":   g.get(t, "KubernetesMachineTemplate/demo-md-0", "spec", "template", "spec", "disableDefaultCNI"),
+						"cni resources": g.get(t, "ConfigMap/demo-cni", "data"),
+						"selects":       g.get(t, "ClusterResourceSet/demo-crs-cni", "spec", "clusterSelector", "matchLabels"),
+						"applies":       g.get(t, "ClusterResourceSet/demo-crs-cni", "spec", "resources"),
+					}
 					return want, got
 				},
 			},

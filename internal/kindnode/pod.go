@@ -39,6 +39,10 @@ const ContainerName = "node"
 // up in kind node images.
 const APIServerPort = 6443
 
+// EnvDisableDefaultCNI tells the node image's entrypoint to remove the default CNI manifest
+// (/kind/manifests/default-cni.yaml), so that bootstrap data that applies it when present applies none.
+const EnvDisableDefaultCNI = "KINDNODE_DISABLE_DEFAULT_CNI"
+
 // APIServerPortName names the API server port on node Pods and on the endpoint Service.
 const APIServerPortName = "apiserver"
 
@@ -92,11 +96,15 @@ func BuildPod(n Node) (*corev1.Pod, error) {
 		ImagePullPolicy: p.ImagePullPolicy,
 		// kind nodes run systemd, containerd and nested containers: the same privileges kind gives them.
 		SecurityContext: &corev1.SecurityContext{Privileged: ptr.To(true)},
-		// systemd wants a console. The image itself sets container=docker, so the environment stays empty.
+		// systemd wants a console. The image itself sets container=docker, so the environment stays empty but
+		// for what the node image's entrypoint is told (EnvDisableDefaultCNI).
 		TTY:          true,
 		Stdin:        true,
 		Resources:    p.Resources,
 		VolumeMounts: mounts,
+	}
+	if p.DisableDefaultCNI {
+		c.Env = []corev1.EnvVar{{Name: EnvDisableDefaultCNI, Value: "true"}}
 	}
 	if c.ImagePullPolicy == "" {
 		c.ImagePullPolicy = corev1.PullIfNotPresent

@@ -197,12 +197,25 @@ func TestBuildPod(t *testing.T) {
 	}}
 	tunedSpec.PriorityClassName = "inner-nodes"
 
+	noDefaultCNIContainer := nodeContainerFor("kindest/node:v1.37.2", varMount, containerdMount, runMount, tmpMount, libModulesMount)
+	noDefaultCNIContainer.Env = []corev1.EnvVar{{Name: "KINDNODE_DISABLE_DEFAULT_CNI", Value: "true"}}
+
 	cases := map[string]struct {
 		reason string
 		node   Node
 		want   *corev1.Pod
 		err    error
 	}{
+		"DisableDefaultCNI": {
+			reason: "A node of a cluster that brings its own CNI should tell the node image's entrypoint to leave the default one out.",
+			node: Node{
+				Name: "w-0", Namespace: "outer", Owner: testOwner,
+				Params: v1alpha1.NodePodParameters{ClusterName: "inner", KubernetesVersion: "v1.37.2", DisableDefaultCNI: true},
+			},
+			want: podFor("w-0", workerLabels(), nil, podSpecFor(noDefaultCNIContainer,
+				emptyDirVolume("var"), emptyDirVolume("containerd"), memoryVolume("run"), memoryVolume("tmp"), libModulesVolume,
+			)),
+		},
 		"WorkerDefaults": {
 			reason: "A worker from a bare forProvider should be a privileged kind node with emptyDir state and no API server port or probe.",
 			node: Node{

@@ -64,6 +64,12 @@ type KubernetesMachineSpec struct {
 	// +optional
 	TopologySpreadConstraints []corev1.TopologySpreadConstraint `json:"topologySpreadConstraints,omitempty"`
 
+	// DisableDefaultCNI leaves the node image's default pod network out of the node (see the NodePod's
+	// forProvider.disableDefaultCNI): the cluster brings its own CNI, for example by a ClusterResourceSet as the
+	// crs-cni flavor does. Set it on every machine of a cluster.
+	// +optional
+	DisableDefaultCNI bool `json:"disableDefaultCNI,omitempty"`
+
 	// Persistence keeps etcd (control-plane machines) and containerd state on PersistentVolumeClaims, so a
 	// recreated node Pod comes back with it.
 	// +optional

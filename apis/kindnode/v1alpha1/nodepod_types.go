@@ -208,6 +208,13 @@ type NodePodParameters struct {
 	// +optional
 	PriorityClassName string `json:"priorityClassName,omitempty"`
 
+	// DisableDefaultCNI leaves the node image's default pod network (flannel) out of the node, as kind's
+	// networking.disableDefaultCNI does: bootstrap data that applies /kind/manifests/default-cni.yaml when it
+	// is there applies none, and the cluster brings its own CNI (for example by a ClusterResourceSet). Set it
+	// on every node of a cluster.
+	// +optional
+	DisableDefaultCNI bool `json:"disableDefaultCNI,omitempty"`
+
 	// Labels added to the Pod. They are changed in place when they change here.
 	// +optional
 	Labels map[string]string `json:"labels,omitempty"`

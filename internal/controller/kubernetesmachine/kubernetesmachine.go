@@ -243,6 +243,7 @@ func forProvider(cluster *clusterv1.Cluster, machine *clusterv1.Machine, km *inf
 	p.Tolerations = km.Spec.Tolerations
 	p.Affinity = affinity
 	p.TopologySpreadConstraints = km.Spec.TopologySpreadConstraints
+	p.DisableDefaultCNI = km.Spec.DisableDefaultCNI
 	p.Persistence = km.Spec.Persistence
 	p.ExtraVolumes = km.Spec.ExtraVolumes
 	p.BootstrapDataSecretRef = &kindnodev1alpha1.BootstrapDataSecretReference{Name: *machine.Spec.Bootstrap.DataSecretName, Key: "value"}

@@ -64,11 +64,13 @@ const (
 // of its content and a change rolls the nodes out onto a new one, as with clusterctl.
 func CAPI(c Cluster, obs Observed) (Output, error) {
 	cpTemplate := machineTemplate(c, c.Name+"-control-plane", infrav1alpha1.KubernetesMachineSpec{
-		Resources:   c.Spec.ControlPlane.Resources,
-		Persistence: c.Spec.ControlPlane.Persistence,
+		Resources:         c.Spec.ControlPlane.Resources,
+		Persistence:       c.Spec.ControlPlane.Persistence,
+		DisableDefaultCNI: c.Spec.DisableDefaultCNI,
 	})
 	workerTemplate := machineTemplate(c, c.Name+"-md-0", infrav1alpha1.KubernetesMachineSpec{
-		Resources: c.Spec.Workers.Resources,
+		Resources:         c.Spec.Workers.Resources,
+		DisableDefaultCNI: c.Spec.DisableDefaultCNI,
 	})
 	ds := []desired{
 		{resCluster, capiCluster(c), obs.conditionTrue(resCluster, conditionAvailable)},
@@ -203,8 +205,8 @@ func controlPlane(c Cluster, template string) *controlplanev1.KubeadmControlPlan
 					// The advertised address is the node's own only when it is the Pod IP (see the templates).
 					`ip -o addr show | grep -q " ` + localAddress + `/" || ip addr add ` + localAddress + `/32 dev lo`,
 				},
-				// The same machine then installs the pod network.
-				PostKubeadmCommands: []string{"if [ -f /run/kubeadm/kubeadm.yaml ]; then " + applyCNI(c) + "; fi"},
+				// The same machine then installs the pod network, unless its node has none (disableDefaultCNI).
+				PostKubeadmCommands: []string{"if [ -f /run/kubeadm/kubeadm.yaml ] && [ -f " + defaultCNI + " ]; then " + applyCNI(c) + "; fi"},
 				InitConfiguration: bootstrapv1.InitConfiguration{
 					LocalAPIEndpoint: bootstrapv1.APIEndpoint{AdvertiseAddress: localAddress},
 					NodeRegistration: capiNodeRegistration(c, true),

@@ -253,6 +253,7 @@ func nodePod(c Cluster, i int, controlPlane bool, bootstrap string) *kindnodev1a
 		ClusterName:            c.Name,
 		KubernetesVersion:      c.Spec.KubernetesVersion,
 		Resources:              c.Spec.Workers.Resources,
+		DisableDefaultCNI:      c.Spec.DisableDefaultCNI,
 		BootstrapDataSecretRef: &kindnodev1alpha1.BootstrapDataSecretReference{Name: bootstrap, Key: keyBootstrapValue},
 	}
 	if controlPlane {

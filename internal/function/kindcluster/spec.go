@@ -63,6 +63,8 @@ type Spec struct {
 	PodSubnet string `json:"podSubnet,omitempty"`
 	// ServiceSubnet is the inner cluster's Service CIDR.
 	ServiceSubnet string `json:"serviceSubnet,omitempty"`
+	// DisableDefaultCNI leaves the node image's pod network out of every node: the cluster brings its own.
+	DisableDefaultCNI bool `json:"disableDefaultCNI,omitempty"`
 	// ServiceType of the control-plane endpoint Service in the outer cluster.
 	ServiceType corev1.ServiceType `json:"serviceType,omitempty"`
 	// ProviderConfigRef selects the outer cluster of the direct mode's NodePods and NodeService.
