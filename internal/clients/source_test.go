@@ -31,6 +31,8 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	"github.com/kindnode/cluster-api-provider-kubernetes/internal/kindnode"
+
+	"github.com/kindnode/cluster-api-provider-kubernetes/internal/testenv"
 )
 
 func ownedPod(kind, rv string) *corev1.Pod {
@@ -123,7 +125,7 @@ func TestSource(t *testing.T) {
 
 			// And the queue hands them out, not before their delay.
 			for range tc.want {
-				req, ok := getWithin(q, 30*time.Second)
+				req, ok := testenv.GetWithin(q, 30*time.Second)
 				if !ok {
 					t.Fatalf("%s\nno request within 30s of the event", tc.reason)
 				}
@@ -167,23 +169,6 @@ func (q *recordingQueue) AddAfter(req reconcile.Request, d time.Duration) {
 func (q *recordingQueue) AddRateLimited(req reconcile.Request) {
 	q.added = append(q.added, added{req: req, after: -1})
 	q.TypedRateLimitingInterface.AddRateLimited(req)
-}
-
-// getWithin is q.Get, giving up after d: a request that never comes fails the test instead of hanging it.
-func getWithin(q workqueue.TypedInterface[reconcile.Request], d time.Duration) (reconcile.Request, bool) {
-	got := make(chan reconcile.Request, 1)
-	go func() {
-		if req, shutdown := q.Get(); !shutdown {
-			got <- req
-		}
-	}()
-	select {
-	case req := <-got:
-		return req, true
-	case <-time.After(d):
-		q.ShutDown() // Releases the Get above.
-		return reconcile.Request{}, false
-	}
 }
 
 func TestSourcePriority(t *testing.T) {

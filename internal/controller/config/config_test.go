@@ -32,6 +32,8 @@ import (
 	"github.com/crossplane/crossplane-runtime/v2/pkg/resource"
 
 	"github.com/kindnode/cluster-api-provider-kubernetes/apis/v1alpha1"
+
+	"github.com/kindnode/cluster-api-provider-kubernetes/internal/testenv"
 )
 
 func usage(name, kind string) *v1alpha1.ProviderConfigUsage {
@@ -65,7 +67,7 @@ func TestDebounced(t *testing.T) {
 
 	var got []reconcile.Request
 	for {
-		req, ok := getWithin(q, 30*time.Second)
+		req, ok := testenv.GetWithin(q, 30*time.Second)
 		if !ok {
 			t.Fatalf("no marker within 30s; got %v", got)
 		}
@@ -80,22 +82,5 @@ func TestDebounced(t *testing.T) {
 	}
 	if diff := cmp.Diff([]reconcile.Request{{NamespacedName: types.NamespacedName{Name: "default"}}}, got); diff != "" {
 		t.Errorf("the burst makes one request: -want, +got:\n%s", diff)
-	}
-}
-
-// getWithin is q.Get, giving up after d: a request that never comes fails the test instead of hanging it.
-func getWithin(q workqueue.TypedInterface[reconcile.Request], d time.Duration) (reconcile.Request, bool) {
-	got := make(chan reconcile.Request, 1)
-	go func() {
-		if req, shutdown := q.Get(); !shutdown {
-			got <- req
-		}
-	}()
-	select {
-	case req := <-got:
-		return req, true
-	case <-time.After(d):
-		q.ShutDown() // Releases the Get above.
-		return reconcile.Request{}, false
 	}
 }
