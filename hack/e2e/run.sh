@@ -390,7 +390,7 @@ default_cni() {
 crs_cni() {
   [[ "${MODE}" == capi ]] || { echo "crs-cni needs MODE=capi" >&2; return 2; }
   step "inner cluster ${NAME} (capi, crs-cni flavor): its pod network from a ClusterResourceSet"
-  local file pod
+  local file pod have
   file="$(mktemp)"
   default_cni >"${file}"
   CNI_RESOURCES="$(kubectl create configmap cni --from-file="cni.yaml=${file}" --dry-run=client -o jsonpath='{.data}')"
@@ -402,8 +402,9 @@ crs_cni() {
   wait_nodes 2
   inner get nodes -o wide
   for pod in $(outer -n "${NS}" get pods -l "cluster.x-k8s.io/cluster-name=${NAME}" -o jsonpath='{.items[*].metadata.name}'); do
-    if outer -n "${NS}" exec "${pod}" -- test -e /kind/manifests/default-cni.yaml; then
-      echo "node Pod ${pod} still has the default CNI manifest although its machine disables it" >&2
+    have="$(outer -n "${NS}" exec "${pod}" -- sh -c 'if [ -e /kind/manifests/default-cni.yaml ]; then echo present; else echo absent; fi')"
+    if [[ "${have}" != absent ]]; then
+      echo "node Pod ${pod}: the default CNI manifest is ${have:-unknown} although its machine disables it" >&2
       return 1
     fi
   done
