@@ -30,8 +30,17 @@ mkdir -p "${DEST}"
 work="$(mktemp -d "${CACHE_ROOT}/testbin/work.XXXXXX")"
 trap 'chmod -R u+w "${work}" 2>/dev/null; rm -rf "${work}"' EXIT
 
-# Kubernetes: built by hack/k8s-build.sh, which also builds the node image's binaries.
+# Kubernetes: built by hack/k8s-build.sh, which also builds the node image's binaries
+# (hack/images/binaries.sh): what that build made already is taken from there, as it takes ours, so that each
+# binary is built once whichever of make images and make test comes first.
 build_kubernetes() {
+  local b images="${CACHE_ROOT}/images/bin/k8s-${K8S_VERSION}"
+  for b in kube-apiserver kubectl kube-controller-manager; do
+    if [[ ! -x "${DEST}/${b}" && -x "${images}/${b}" ]]; then
+      log "taking ${b} from the node image's build (${images})"
+      cp "${images}/${b}" "${DEST}/${b}.tmp" && mv "${DEST}/${b}.tmp" "${DEST}/${b}"
+    fi
+  done
   K8S_VERSION="${K8S_VERSION}" bash "$(dirname "${BASH_SOURCE[0]}")/k8s-build.sh" "${DEST}" kube-apiserver kubectl kube-controller-manager
 }
 
@@ -53,7 +62,7 @@ build_etcd() {
 
 missing=()
 for b in etcd kube-apiserver kubectl kube-controller-manager; do [[ -x "${DEST}/${b}" ]] || missing+=("${b}"); done
-log "building ${missing[*]} (Kubernetes ${K8S_VERSION}, etcd ${ETCD_VERSION}) into ${DEST} (cold: 20-40 min on 2 cores, kube-apiserver most of it; cached afterwards)"
+log "making ${missing[*]} (Kubernetes ${K8S_VERSION}, etcd ${ETCD_VERSION}) in ${DEST}: taken from the node image's build where it made them, else built (cold: 20-40 min on 2 cores, kube-apiserver most of it; cached afterwards)"
 build_etcd
 build_kubernetes
 have_all || { log "binaries missing after build"; exit 1; }
