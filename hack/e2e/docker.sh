@@ -13,21 +13,49 @@ state="${CAPK_CACHE_DIR}/docker"
 pidfile="${state}/dockerd.pid"
 log() { printf 'docker: %s\n' "$*" >&2; }
 
-# Host state dockerd changes, saved before it starts and put back after it stops: its iptables chains and
-# rules, IPv4 forwarding, and its bridges.
+# inotify limits of the host while the engine runs. Every kind node, and every node Pod inside them, runs
+# containerd, a kubelet, flannel and more, each holding inotify instances, and all of them count against the
+# host's root user: the default 128 instances run out with three outer nodes and a control plane of three
+# (containerd's CRI plugin then fails to start: "failed to create fsnotify watcher: too many open files").
+# These are kind's documented values (known issues: "Pod errors due to too many open files"), with room for
+# nested nodes.
+INOTIFY_MAX_USER_INSTANCES=8192
+INOTIFY_MAX_USER_WATCHES=524288
+
+# Host state dockerd and its nodes change, saved before it starts and put back after it stops: its iptables
+# chains and rules, IPv4 forwarding, its bridges, and the inotify limits raised for the nodes.
 save_host() {
   [[ -f "${state}/iptables.before" ]] && return 0
   iptables-save >"${state}/iptables.before.tmp"
   sysctl -n net.ipv4.ip_forward >"${state}/ip_forward.before"
+  sysctl -n fs.inotify.max_user_instances fs.inotify.max_user_watches >"${state}/inotify.before"
   mv "${state}/iptables.before.tmp" "${state}/iptables.before"
+}
+
+# raise_inotify lifts the host's inotify limits to what nested nodes need, never lowering them.
+raise_inotify() {
+  local key want have
+  for key in max_user_instances max_user_watches; do
+    want="INOTIFY_${key^^}"; want="${!want}"
+    have="$(sysctl -n "fs.inotify.${key}")"
+    if (( have < want )); then
+      log "raising fs.inotify.${key} from ${have} to ${want} while the engine runs"
+      sysctl -q -w "fs.inotify.${key}=${want}"
+    fi
+  done
 }
 
 restore_host() {
   [[ -f "${state}/iptables.before" ]] || return 0
-  log "restoring the host's iptables rules and IPv4 forwarding"
+  log "restoring the host's iptables rules, IPv4 forwarding and inotify limits"
   iptables-restore <"${state}/iptables.before"
   sysctl -q -w "net.ipv4.ip_forward=$(cat "${state}/ip_forward.before")"
-  rm -f "${state}/iptables.before" "${state}/ip_forward.before"
+  if [[ -f "${state}/inotify.before" ]]; then
+    local limits
+    mapfile -t limits <"${state}/inotify.before"
+    sysctl -q -w "fs.inotify.max_user_instances=${limits[0]}" "fs.inotify.max_user_watches=${limits[1]}"
+  fi
+  rm -f "${state}/iptables.before" "${state}/ip_forward.before" "${state}/inotify.before"
   if ip link show docker0 >/dev/null 2>&1; then ip link delete docker0; fi
 }
 
@@ -58,6 +86,7 @@ start() {
   (cd "${here}/../.." && go build -o "${filter}" ./hack/e2e/runc-capfilter)
   if docker info >/dev/null 2>&1; then
     if docker info --format '{{json .Runtimes}}' | grep -q capfilter; then
+      raise_inotify
       return 0
     fi
     if [[ ! -f "${pidfile}" ]]; then
@@ -67,6 +96,7 @@ start() {
     fi
   fi
   save_host
+  raise_inotify
   log "starting dockerd (log: ${state}/dockerd.log)"
   nohup dockerd --pidfile "${pidfile}" --add-runtime "capfilter=${filter}" --default-runtime capfilter \
     >"${state}/dockerd.log" 2>&1 &
