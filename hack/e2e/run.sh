@@ -28,8 +28,8 @@
 #   crs-cni (MODE=capi) a cluster of the crs-cni flavor: no default CNI, its pod network from a
 #          ClusterResourceSet.
 #   all    (make e2e) up, check, scale 2, check, scale 1, delete with MODE=capi; crs-cni, check, delete; ha,
-#          delete, persist, delete;
-#          crossplane; create, check, scale 2, check, scale 1, delete with MODE=kindcluster-direct; create, check,
+#          delete, persist, delete; crossplane; create (3 control planes), check, scale 2, check, scale 1,
+#          delete with MODE=kindcluster-direct; create, check,
 #          scale 2, delete with MODE=kindcluster-capi; crossplane-only; create, check, delete with
 #          MODE=kindcluster-direct; down.
 set -euo pipefail
@@ -42,6 +42,8 @@ kubectl() { "${IMAGES_CACHE}/bin/k8s-${K8S_VERSION}/kubectl" "$@"; }
 MODE="${MODE:-capi}"
 NAME="${INNER_CLUSTER:-demo}"
 NS="${INNER_NAMESPACE:-default}"
+# Control-plane nodes of the clusters create makes (the KindCluster direct mode of make e2e makes 3).
+CONTROL_PLANES="${CONTROL_PLANES:-1}"
 step() { printf '\n==> %s (%s)\n' "$*" "$(date +%H:%M:%S)"; }
 
 outer_kubeconfig() { bash "${here}/outer.sh" kubeconfig; }
@@ -62,7 +64,7 @@ spec:
   kubernetesVersion: ${K8S_VERSION}
   serviceType: ${KUBERNETES_CONTROL_PLANE_SERVICE_TYPE}
   controlPlane:
-    replicas: 1
+    replicas: ${CONTROL_PLANES}
     resources:
       requests:
         cpu: ${KUBERNETES_CONTROLLER_MACHINE_CPU_REQUEST}
@@ -140,12 +142,12 @@ export KUBERNETES_CONTROLLER_MACHINE_CPU_REQUEST=200m KUBERNETES_CONTROLLER_MACH
 export KUBERNETES_WORKER_MACHINE_CPU_REQUEST=100m KUBERNETES_WORKER_MACHINE_MEMORY_REQUEST=256Mi
 
 create() {
-  step "inner cluster ${NAME} (${MODE}): 1 control plane, 1 worker"
+  step "inner cluster ${NAME} (${MODE}): ${CONTROL_PLANES} control plane(s), 1 worker"
   case "${MODE}" in
     capi)
       bash "${here}/capi.sh" clusterctl generate cluster "${NAME}" --infrastructure "kubernetes:v0.1.0" \
         --target-namespace "${NS}" --kubernetes-version "${K8S_VERSION}" \
-        --control-plane-machine-count 1 --worker-machine-count 1 | apply_retrying
+        --control-plane-machine-count "${CONTROL_PLANES}" --worker-machine-count 1 | apply_retrying
       outer -n "${NS}" wait --for=condition=Available "cluster/${NAME}" --timeout=15m
       ;;
     kindcluster-direct|kindcluster-capi)
@@ -159,9 +161,10 @@ create() {
     *) echo "MODE must be capi, kindcluster-direct or kindcluster-capi, not ${MODE}" >&2; return 2 ;;
   esac
   step "inner nodes, through Secret ${NS}/${NAME}-kubeconfig"
-  wait_nodes 2
+  wait_nodes "$((CONTROL_PLANES + 1))"
   inner get nodes -o wide
   requests
+  spread
   if [[ "${MODE}" == capi ]]; then
     bash "${here}/capi.sh" clusterctl describe cluster "${NAME}" -n "${NS}" --show-conditions KubernetesCluster
   fi
@@ -184,6 +187,22 @@ requests() {
     fi
   done
   echo "node Pods request what the clusterctl variables say"
+}
+
+# spread checks that the inner cluster's control-plane node Pods run on different outer nodes, as many as
+# there are (the engine's default anti-affinity, and for Cluster API the failure domains too).
+spread() {
+  local outer_nodes want got
+  outer_nodes="$(outer get nodes --no-headers | wc -l)"
+  want=$(( CONTROL_PLANES < outer_nodes ? CONTROL_PLANES : outer_nodes ))
+  got="$(outer -n "${NS}" get pods -l "cluster.x-k8s.io/cluster-name=${NAME},kindnode.dev/role=control-plane" \
+    -o jsonpath='{range .items[*]}{.spec.nodeName}{"\n"}{end}' | sort -u | grep -c .)"
+  outer -n "${NS}" get pods -l "cluster.x-k8s.io/cluster-name=${NAME}" -o wide
+  if [[ "${got}" -ne "${want}" ]]; then
+    echo "${CONTROL_PLANES} control-plane node Pods of ${NAME} run on ${got} outer nodes, want ${want}" >&2
+    return 1
+  fi
+  echo "${CONTROL_PLANES} control-plane node Pods on ${got} outer nodes"
 }
 
 up() {
@@ -264,16 +283,17 @@ scale() {
     capi) outer -n "${NS}" scale "machinedeployment/${NAME}-md-0" --replicas "$1" ;;
     kindcluster-*) outer -n "${NS}" patch "kindcluster/${NAME}" --type merge -p "{\"spec\":{\"workers\":{\"replicas\":$1}}}" ;;
   esac
-  wait_nodes "$(($1 + 1))"
+  local want=$(($1 + CONTROL_PLANES))
+  wait_nodes "${want}"
   # A worker removed by a scale down leaves its Pod in the outer cluster only until the provider deletes it.
   local pods=0
   for _ in $(seq 60); do
     pods="$(outer -n "${NS}" get pods -l "cluster.x-k8s.io/cluster-name=${NAME}" --no-headers 2>/dev/null | wc -l)"
-    [[ "${pods}" -eq "$(($1 + 1))" ]] && break
+    [[ "${pods}" -eq "${want}" ]] && break
     sleep 2
   done
-  if [[ "${pods}" -ne "$(($1 + 1))" ]]; then
-    echo "the outer cluster runs ${pods} node Pods of ${NAME}, want $(($1 + 1))" >&2
+  if [[ "${pods}" -ne "${want}" ]]; then
+    echo "the outer cluster runs ${pods} node Pods of ${NAME}, want ${want}" >&2
     return 1
   fi
   # Cluster API also deletes the inner Node of a Machine it removes (the direct mode cannot reach the inner
@@ -282,11 +302,11 @@ scale() {
     local nodes=0
     for _ in $(seq 60); do
       nodes="$(inner get nodes --no-headers | wc -l)"
-      [[ "${nodes}" -eq "$(($1 + 1))" ]] && break
+      [[ "${nodes}" -eq "${want}" ]] && break
       sleep 2
     done
-    if [[ "${nodes}" -ne "$(($1 + 1))" ]]; then
-      echo "the inner cluster has ${nodes} Nodes, want $(($1 + 1))" >&2
+    if [[ "${nodes}" -ne "${want}" ]]; then
+      echo "the inner cluster has ${nodes} Nodes, want ${want}" >&2
       return 1
     fi
   fi
@@ -484,7 +504,8 @@ case "${1:-up}" in
     NAME="${base}-ha"; ha; delete
     NAME="${base}-persist"; persist; delete
     crossplane_up
-    MODE=kindcluster-direct NAME="${base}-xp-direct"; create; check; scale 2; check; scale 1; delete
+    MODE=kindcluster-direct NAME="${base}-xp-direct" CONTROL_PLANES=3; create; check; scale 2; check; scale 1; delete
+    CONTROL_PLANES=1
     MODE=kindcluster-capi NAME="${base}-xp-capi"; create; check; scale 2; check; delete
     crossplane_only
     MODE=kindcluster-direct NAME="${base}-xp-pkg"; create; check; delete
