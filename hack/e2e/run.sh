@@ -196,7 +196,7 @@ spread() {
   outer_nodes="$(outer get nodes --no-headers | wc -l)"
   want=$(( CONTROL_PLANES < outer_nodes ? CONTROL_PLANES : outer_nodes ))
   got="$(outer -n "${NS}" get pods -l "cluster.x-k8s.io/cluster-name=${NAME},kindnode.dev/role=control-plane" \
-    -o jsonpath='{range .items[*]}{.spec.nodeName}{"\n"}{end}' | sort -u | grep -c .)"
+    -o jsonpath='{range .items[*]}{.spec.nodeName}{"\n"}{end}' | sort -u | grep -c . || true)"
   outer -n "${NS}" get pods -l "cluster.x-k8s.io/cluster-name=${NAME}" -o wide
   if [[ "${got}" -ne "${want}" ]]; then
     echo "${CONTROL_PLANES} control-plane node Pods of ${NAME} run on ${got} outer nodes, want ${want}" >&2
