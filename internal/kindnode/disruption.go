@@ -67,5 +67,11 @@ func BuildDisruptionBudget(e Endpoint, controlPlaneNodes int32) *policyv1.PodDis
 // controlPlaneSelectorFor matches the control-plane node Pods of an inner cluster: the endpoint Service
 // routes to them and the disruption budget guards them.
 func controlPlaneSelectorFor(cluster string) map[string]string {
-	return map[string]string{LabelClusterName: cluster, LabelRole: RoleControlPlane}
+	return nodePodsOf(cluster, RoleControlPlane)
+}
+
+// nodePodsOf matches the node Pods of an inner cluster with a role (a LabelRole value), by the labels the
+// engine sets on them. Each call returns a map of its own.
+func nodePodsOf(cluster, role string) map[string]string {
+	return map[string]string{LabelClusterName: cluster, LabelRole: role}
 }

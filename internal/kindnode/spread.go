@@ -80,5 +80,5 @@ func spreadByDefault(spec *corev1.PodSpec, cluster, role string) {
 // sameClusterAndRole selects the node Pods of a cluster with a role. Each caller gets a selector of its own,
 // so that nothing that changes one Pod field changes another.
 func sameClusterAndRole(cluster, role string) *metav1.LabelSelector {
-	return &metav1.LabelSelector{MatchLabels: map[string]string{LabelClusterName: cluster, LabelRole: role}}
+	return &metav1.LabelSelector{MatchLabels: nodePodsOf(cluster, role)}
 }
