@@ -58,7 +58,7 @@ type Cluster struct {
 	// Config reaches the outer cluster; pods/exec uses it directly.
 	Config *rest.Config
 	// Client reads the provider's Pods, Services, PersistentVolumeClaims and PodDisruptionBudgets from
-	// informer caches and writes to the API server.
+	// informer caches, Nodes from the API server, and writes to the API server.
 	Client client.Client
 
 	// zones follows the zones of the cluster's Nodes once Registry.Zones asks for them.
@@ -199,10 +199,10 @@ func (r *Registry) connect(ctx context.Context, cfg *rest.Config) (*Cluster, err
 	ca, err := cache.New(pcfg, cache.Options{
 		Scheme: r.scheme,
 		// Only the provider's own objects: an outer cluster may run many unrelated Pods. Nodes are not the
-		// provider's, and every one of them may hold a zone.
+		// provider's, and every one of them may hold a zone; the informer keeps only what zones need of them.
 		DefaultLabelSelector: labels.SelectorFromSet(labels.Set{kindnode.LabelManaged: kindnode.LabelManagedValue}),
 		DefaultTransform:     cache.TransformStripManagedFields(),
-		ByObject:             map[client.Object]cache.ByObject{nodeMetadata(): {Label: labels.Everything()}},
+		ByObject:             map[client.Object]cache.ByObject{outerNode(): {Label: labels.Everything(), Transform: nodeFields}},
 	})
 	if err != nil {
 		return nil, errors.Wrap(err, errNewCache)
@@ -227,7 +227,10 @@ func (r *Registry) connect(ctx context.Context, cfg *rest.Config) (*Cluster, err
 		cancel()
 		return nil, errors.Errorf(errSync, r.syncTimeout)
 	}
-	cl, err := client.New(pcfg, client.Options{Scheme: r.scheme, Cache: &client.CacheOptions{Reader: ca}})
+	// Nodes are read from the API server: a Node is read only now and then (is the one of a terminating node
+	// Pod lost?), and through the cache the first read would wait on a list that credentials without
+	// permission on Nodes never get.
+	cl, err := client.New(pcfg, client.Options{Scheme: r.scheme, Cache: &client.CacheOptions{Reader: ca, DisableFor: []client.Object{&corev1.Node{}}}})
 	if err != nil {
 		cancel()
 		return nil, errors.Wrap(err, errNewClient)

@@ -43,22 +43,75 @@ const (
 	errNodesSync    = "cannot list the outer cluster's Nodes within %s; check that the credentials may list and watch Nodes"
 )
 
-// nodeMetadata is what the provider watches of an outer cluster's Nodes: their metadata, which holds the zone
-// label, and not their status, which the kubelets rewrite all the time.
-func nodeMetadata() client.Object {
-	m := &metav1.PartialObjectMetadata{}
-	m.SetGroupVersionKind(corev1.SchemeGroupVersion.WithKind("Node"))
-	return m
+// Zone is a zone of an outer cluster's Nodes.
+type Zone struct {
+	// Name is the value of the Nodes' topology.kubernetes.io/zone label.
+	Name string
+	// Schedulable says that at least one Node of the zone can take a new node Pod: it is Ready and not
+	// cordoned. A zone whose Nodes are all lost, draining or cordoned is still a zone (the Machines in it
+	// keep their failure domain) but no place for a new control-plane node.
+	Schedulable bool
 }
 
-// Zones returns the zones of the outer cluster c: the values of its Nodes' topology.kubernetes.io/zone label,
-// sorted; a Node without the label is in none. From then on the sources of ZoneSource hear of owner whenever
-// that set changes, until ForgetZones(owner), or Zones for owner with another cluster.
+// outerNode is what the provider watches of an outer cluster's Node: its labels, which hold the zone, and
+// whether it can take new Pods. nodeFields cuts every Node in the informer down to that, so that a large
+// outer cluster's Nodes (their images, addresses, volumes) take no room in the provider.
+func outerNode() client.Object {
+	return &corev1.Node{}
+}
+
+// nodeFields is the transform of the Node informer: labels, spec.unschedulable, the taints and the Ready
+// condition stay; the rest goes.
+func nodeFields(obj any) (any, error) {
+	n, ok := obj.(*corev1.Node)
+	if !ok {
+		return obj, nil
+	}
+	out := &corev1.Node{
+		TypeMeta: n.TypeMeta,
+		ObjectMeta: metav1.ObjectMeta{
+			Name: n.Name, UID: n.UID, ResourceVersion: n.ResourceVersion, Labels: n.Labels,
+			DeletionTimestamp: n.DeletionTimestamp,
+		},
+		Spec: corev1.NodeSpec{Unschedulable: n.Spec.Unschedulable, Taints: n.Spec.Taints},
+	}
+	for _, c := range n.Status.Conditions {
+		if c.Type == corev1.NodeReady {
+			out.Status.Conditions = []corev1.NodeCondition{c}
+		}
+	}
+	return out, nil
+}
+
+// Schedulable says whether a new Pod can run on n: its kubelet reports Ready, nobody cordoned it, and the
+// outer cluster marked it neither unreachable nor out of service.
+func Schedulable(n *corev1.Node) bool {
+	if n.Spec.Unschedulable || n.DeletionTimestamp != nil {
+		return false
+	}
+	for _, t := range n.Spec.Taints {
+		switch t.Key {
+		case corev1.TaintNodeUnreachable, corev1.TaintNodeNotReady, corev1.TaintNodeUnschedulable, corev1.TaintNodeOutOfService:
+			return false
+		}
+	}
+	for _, c := range n.Status.Conditions {
+		if c.Type == corev1.NodeReady {
+			return c.Status == corev1.ConditionTrue
+		}
+	}
+	return false
+}
+
+// Zones returns the zones of the outer cluster c, sorted by name: the values of its Nodes' topology.kubernetes.io/zone
+// label, each with whether one of its Nodes can take a new Pod; a Node without the label is in none. From then
+// on the sources of ZoneSource hear of owner whenever that changes (a zone comes or goes, or its last
+// schedulable Node does), until ForgetZones(owner), or Zones for owner with another cluster.
 //
 // The first call for a cluster starts watching its Nodes and may wait up to the registry's sync timeout for
 // the first list; once that time has passed, a cluster whose Nodes cannot be listed fails at once, and owner
 // hears of the zones when the list succeeds.
-func (r *Registry) Zones(ctx context.Context, c *Cluster, owner kindnode.Owner) ([]string, error) {
+func (r *Registry) Zones(ctx context.Context, c *Cluster, owner kindnode.Owner) ([]Zone, error) {
 	r.mu.Lock()
 	r.zoneWatchers[owner] = c
 	r.mu.Unlock()
@@ -106,28 +159,39 @@ func (r *Registry) zonesChanged(c *Cluster) {
 	}
 }
 
-// zoneTracker counts an outer cluster's Nodes per zone. It watches Nodes only once a zone is asked for: a
-// connection used for nothing but node Pods needs no permission on Nodes.
+// zoneTracker counts an outer cluster's Nodes per zone, and those of them that can take a new Pod. It
+// watches Nodes only once a zone is asked for: a connection used for nothing but node Pods needs no
+// permission on Nodes.
 type zoneTracker struct {
 	cache   cache.Cache
 	timeout time.Duration
-	// changed is called, without mu held, whenever a zone gains its first Node or loses its last.
+	// changed is called, without mu held, whenever a zone gains its first Node or loses its last, or gains
+	// its first schedulable Node or loses its last.
 	changed func()
 
 	mu      sync.Mutex
 	started time.Time
 	synced  func() bool
-	// zoneOf is the zone of each Node by name, "" for none; perZone counts the Nodes of each zone.
-	zoneOf  map[string]string
-	perZone map[string]int
+	// nodes is what the tracker knows of each Node by name; perZone counts the Nodes of each zone, and
+	// schedulable those of them that can take a new Pod.
+	nodes       map[string]trackedNode
+	perZone     map[string]int
+	schedulable map[string]int
+}
+
+// trackedNode is a Node as the tracker counts it: its zone ("" for none) and whether it takes new Pods.
+type trackedNode struct {
+	zone        string
+	schedulable bool
 }
 
 func newZoneTracker(c cache.Cache, timeout time.Duration, changed func()) *zoneTracker {
-	return &zoneTracker{cache: c, timeout: timeout, changed: changed, zoneOf: map[string]string{}, perZone: map[string]int{}}
+	return &zoneTracker{cache: c, timeout: timeout, changed: changed,
+		nodes: map[string]trackedNode{}, perZone: map[string]int{}, schedulable: map[string]int{}}
 }
 
 // get returns the zones, sorted, once the Nodes were listed.
-func (z *zoneTracker) get(ctx context.Context) ([]string, error) {
+func (z *zoneTracker) get(ctx context.Context) ([]Zone, error) {
 	synced, deadline, err := z.start(ctx)
 	if err != nil {
 		return nil, err
@@ -139,9 +203,18 @@ func (z *zoneTracker) get(ctx context.Context) ([]string, error) {
 			return nil, errors.Errorf(errNodesSync, z.timeout)
 		}
 	}
+	return z.zones(), nil
+}
+
+// zones are the zones the tracker counts, sorted by name.
+func (z *zoneTracker) zones() []Zone {
 	z.mu.Lock()
 	defer z.mu.Unlock()
-	return slices.Sorted(maps.Keys(z.perZone)), nil
+	out := make([]Zone, 0, len(z.perZone))
+	for _, name := range slices.Sorted(maps.Keys(z.perZone)) {
+		out = append(out, Zone{Name: name, Schedulable: z.schedulable[name] > 0})
+	}
+	return out
 }
 
 // start watches the Nodes unless that was done before, and returns whether they were listed and until when
@@ -150,7 +223,7 @@ func (z *zoneTracker) start(ctx context.Context) (synced func() bool, deadline t
 	z.mu.Lock()
 	defer z.mu.Unlock()
 	if z.synced == nil {
-		inf, err := z.cache.GetInformer(ctx, nodeMetadata(), cache.BlockUntilSynced(false))
+		inf, err := z.cache.GetInformer(ctx, outerNode(), cache.BlockUntilSynced(false))
 		if err != nil {
 			return nil, time.Time{}, errors.Wrap(err, errNodeInformer)
 		}
@@ -163,50 +236,70 @@ func (z *zoneTracker) start(ctx context.Context) (synced func() bool, deadline t
 	return z.synced, z.started.Add(z.timeout), nil
 }
 
-// set records that Node name is in zone ("" for none), and whether the set of zones changed.
-func (z *zoneTracker) set(name, zone string) bool {
+// set records what Node name now is, and whether that changed the zones.
+func (z *zoneTracker) set(name string, now trackedNode) bool {
 	z.mu.Lock()
 	defer z.mu.Unlock()
-	prev, known := z.zoneOf[name]
-	if known && prev == zone {
+	prev, known := z.nodes[name]
+	if known && prev == now {
 		return false
 	}
-	z.zoneOf[name] = zone
+	z.nodes[name] = now
 	changed := known && z.leave(prev)
-	if zone != "" {
-		z.perZone[zone]++
-		changed = changed || z.perZone[zone] == 1
+	return z.join(now) || changed
+}
+
+// remove records that Node name is gone, and whether that changed the zones.
+func (z *zoneTracker) remove(name string) bool {
+	z.mu.Lock()
+	defer z.mu.Unlock()
+	prev, known := z.nodes[name]
+	if !known {
+		return false
+	}
+	delete(z.nodes, name)
+	return z.leave(prev)
+}
+
+// join counts n in its zone, and reports whether the zone is new or has its first schedulable Node. z.mu
+// is held.
+func (z *zoneTracker) join(n trackedNode) bool {
+	if n.zone == "" {
+		return false
+	}
+	z.perZone[n.zone]++
+	changed := z.perZone[n.zone] == 1
+	if n.schedulable {
+		z.schedulable[n.zone]++
+		changed = changed || z.schedulable[n.zone] == 1
 	}
 	return changed
 }
 
-// remove records that Node name is gone, and whether the set of zones changed.
-func (z *zoneTracker) remove(name string) bool {
-	z.mu.Lock()
-	defer z.mu.Unlock()
-	prev, known := z.zoneOf[name]
-	if !known {
+// leave takes n out of its zone, and reports whether that was the zone's last Node or last schedulable one.
+// z.mu is held.
+func (z *zoneTracker) leave(n trackedNode) bool {
+	if n.zone == "" {
 		return false
 	}
-	delete(z.zoneOf, name)
-	return z.leave(prev)
+	changed := false
+	if n.schedulable {
+		z.schedulable[n.zone]--
+		if z.schedulable[n.zone] == 0 {
+			delete(z.schedulable, n.zone)
+			changed = true
+		}
+	}
+	z.perZone[n.zone]--
+	if z.perZone[n.zone] == 0 {
+		delete(z.perZone, n.zone)
+		changed = true
+	}
+	return changed
 }
 
-// leave takes a Node out of zone, and reports whether that was the zone's last. z.mu is held.
-func (z *zoneTracker) leave(zone string) bool {
-	if zone == "" {
-		return false
-	}
-	z.perZone[zone]--
-	if z.perZone[zone] > 0 {
-		return false
-	}
-	delete(z.perZone, zone)
-	return true
-}
-
-// zoneHandler feeds a zoneTracker from the Node informer. A Node's status changes reach it too, as metadata
-// updates with a new resource version; they change no zone and tell nobody.
+// zoneHandler feeds a zoneTracker from the Node informer. Most updates of a Node (its heartbeats'
+// conditions, its labels but the zone) change nothing the tracker counts and tell nobody.
 type zoneHandler struct {
 	z *zoneTracker
 }
@@ -227,7 +320,8 @@ func (h zoneHandler) OnDelete(obj any) {
 }
 
 func (h zoneHandler) update(obj any) {
-	if o, ok := obj.(client.Object); ok && h.z.set(o.GetName(), o.GetLabels()[corev1.LabelTopologyZone]) {
+	n, ok := obj.(*corev1.Node)
+	if ok && h.z.set(n.Name, trackedNode{zone: n.Labels[corev1.LabelTopologyZone], schedulable: Schedulable(n)}) {
 		h.z.changed()
 	}
 }

@@ -21,6 +21,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 	corev1 "k8s.io/api/core/v1"
@@ -38,8 +39,9 @@ import (
 	"github.com/kindnode/cluster-api-provider-kubernetes/internal/kindnode"
 )
 
-// newOuterNode creates a Node of the outer cluster in zone ("" for none), and deletes it when the test ends.
-// The test API server is the outer cluster; its Nodes are objects only, with no kubelet behind them.
+// newOuterNode creates a Ready Node of the outer cluster in zone ("" for none), and deletes it when the test
+// ends. The test API server is the outer cluster; its Nodes are objects only, with no kubelet behind them, so
+// the test reports their Ready condition as a kubelet would.
 func newOuterNode(t *testing.T, name, zone string) {
 	t.Helper()
 	n := &corev1.Node{ObjectMeta: metav1.ObjectMeta{Name: name, Labels: map[string]string{corev1.LabelHostname: name}}}
@@ -49,6 +51,7 @@ func newOuterNode(t *testing.T, name, zone string) {
 	if err := kube.Create(context.Background(), n); err != nil {
 		t.Fatal(err)
 	}
+	setNodeReady(t, name, corev1.ConditionTrue)
 	t.Cleanup(func() {
 		if err := kube.Delete(context.Background(), n); client.IgnoreNotFound(err) != nil {
 			t.Error(err)
@@ -64,6 +67,38 @@ func setZone(t *testing.T, name, zone string) {
 		patch = fmt.Sprintf(`{"metadata":{"labels":{%q:null}}}`, corev1.LabelTopologyZone)
 	}
 	n := &corev1.Node{ObjectMeta: metav1.ObjectMeta{Name: name}}
+	if err := kube.Patch(context.Background(), n, client.RawPatch(types.MergePatchType, []byte(patch))); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// setNodeReady sets the Ready condition of an outer Node, as its kubelet (True, False) or the node lifecycle
+// controller (Unknown, once the kubelet stopped reporting) would, and the taint that goes with it, as the node
+// lifecycle controller would: the test API server runs neither, and its admission taints every new Node
+// not-ready.
+func setNodeReady(t *testing.T, name string, status corev1.ConditionStatus) {
+	t.Helper()
+	now := time.Now().UTC().Format(time.RFC3339)
+	patch := fmt.Sprintf(`{"status":{"conditions":[{"type":"Ready","status":%q,"reason":"Test","lastHeartbeatTime":%q,"lastTransitionTime":%q}]}}`, status, now, now)
+	n := &corev1.Node{ObjectMeta: metav1.ObjectMeta{Name: name}}
+	if err := kube.Status().Patch(context.Background(), n, client.RawPatch(types.StrategicMergePatchType, []byte(patch))); err != nil {
+		t.Fatal(err)
+	}
+	taints := map[corev1.ConditionStatus]string{
+		corev1.ConditionTrue:    `[]`,
+		corev1.ConditionFalse:   fmt.Sprintf(`[{"key":%q,"effect":"NoSchedule"}]`, corev1.TaintNodeNotReady),
+		corev1.ConditionUnknown: fmt.Sprintf(`[{"key":%q,"effect":"NoSchedule"}]`, corev1.TaintNodeUnreachable),
+	}[status]
+	if err := kube.Patch(context.Background(), n, client.RawPatch(types.MergePatchType, []byte(`{"spec":{"taints":`+taints+`}}`))); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// setCordoned cordons or uncordons an outer Node, as kubectl cordon, drain and uncordon do.
+func setCordoned(t *testing.T, name string, cordoned bool) {
+	t.Helper()
+	n := &corev1.Node{ObjectMeta: metav1.ObjectMeta{Name: name}}
+	patch := fmt.Sprintf(`{"spec":{"unschedulable":%t}}`, cordoned)
 	if err := kube.Patch(context.Background(), n, client.RawPatch(types.MergePatchType, []byte(patch))); err != nil {
 		t.Fatal(err)
 	}
@@ -130,6 +165,8 @@ func TestFailureDomainsFollowTheOuterNodesZones(t *testing.T) {
 		return clusterv1.FailureDomain{Name: zone(z), ControlPlane: ptr.To(true)}
 	}
 
+	// Nodes made in a subtest live as long as the whole test.
+	whole := t
 	newOuterNode(t, ns+"-n1", zone("b"))
 	newOuterNode(t, ns+"-n2", zone("a"))
 	newOuterNode(t, ns+"-n3", zone("a"))
@@ -163,7 +200,34 @@ func TestFailureDomainsFollowTheOuterNodesZones(t *testing.T) {
 	})
 
 	t.Run("ANewZoneIsFound", func(t *testing.T) {
-		newOuterNode(t, ns+"-n5", zone("d"))
+		newOuterNode(whole, ns+"-n5", zone("d"))
+		waitForFailureDomains(t, ns, "zones", ns, []clusterv1.FailureDomain{cp("c"), cp("d")})
+	})
+
+	// KubeadmControlPlane puts a replacement Machine in the failure domain with the fewest: the zone of a
+	// lost or drained outer node, where its node Pod would stay Pending, unless that zone is off the list
+	// of control-plane failure domains while it cannot take one.
+	off := func(z string) clusterv1.FailureDomain {
+		return clusterv1.FailureDomain{Name: zone(z), ControlPlane: ptr.To(false)}
+	}
+	t.Run("ACordonedZoneTakesNoNewControlPlane", func(t *testing.T) {
+		setCordoned(t, ns+"-n5", true)
+		waitForFailureDomains(t, ns, "zones", ns, []clusterv1.FailureDomain{cp("c"), off("d")})
+		kc := &infrav1.KubernetesCluster{}
+		if err := kube.Get(ctx, types.NamespacedName{Namespace: ns, Name: "zones"}, kc); err != nil {
+			t.Fatal(err)
+		}
+		if c := conditions.Get(kc, kubernetescluster.FailureDomainsReadyCondition); c == nil || !strings.Contains(c.Message, zone("d")) {
+			t.Errorf("FailureDomainsReady should name the zone no new control plane goes to, %s: %+v", zone("d"), c)
+		}
+		setCordoned(t, ns+"-n5", false)
+		waitForFailureDomains(t, ns, "zones", ns, []clusterv1.FailureDomain{cp("c"), cp("d")})
+	})
+
+	t.Run("ALostZoneTakesNoNewControlPlane", func(t *testing.T) {
+		setNodeReady(t, ns+"-n1", corev1.ConditionUnknown)
+		waitForFailureDomains(t, ns, "zones", ns, []clusterv1.FailureDomain{off("c"), cp("d")})
+		setNodeReady(t, ns+"-n1", corev1.ConditionTrue)
 		waitForFailureDomains(t, ns, "zones", ns, []clusterv1.FailureDomain{cp("c"), cp("d")})
 	})
 }

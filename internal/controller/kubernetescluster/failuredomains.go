@@ -31,6 +31,7 @@ import (
 	"github.com/crossplane/crossplane-runtime/v2/pkg/errors"
 
 	infrav1 "github.com/kindnode/cluster-api-provider-kubernetes/apis/infrastructure/v1alpha1"
+	"github.com/kindnode/cluster-api-provider-kubernetes/internal/clients"
 	"github.com/kindnode/cluster-api-provider-kubernetes/internal/kindnode"
 )
 
@@ -72,6 +73,9 @@ func (r *Reconciler) reconcileFailureDomains(ctx context.Context, kc *infrav1.Ku
 	}
 	kc.Status.FailureDomains = discovered(zones)
 	msg := fmt.Sprintf("%d zones of the outer cluster's Nodes (label %s)", len(zones), corev1.LabelTopologyZone)
+	if off := unschedulable(zones); len(off) > 0 {
+		msg += fmt.Sprintf("; not for new control-plane Machines while none of their Nodes is Ready and uncordoned: %s", strings.Join(off, ", "))
+	}
 	if len(zones) == 0 {
 		msg = fmt.Sprintf("no outer Node has the label %s, so there are no failure domains; set spec.failureDomains to declare some", corev1.LabelTopologyZone)
 	}
@@ -97,15 +101,28 @@ func declared(fds []infrav1.FailureDomainSpec) []clusterv1.FailureDomain {
 	return out
 }
 
-// discovered are the failure domains of the given zones, in their order: control-plane Machines may go to
-// every one of them.
-func discovered(zones []string) []clusterv1.FailureDomain {
+// discovered are the failure domains of the given zones, in their order. Control-plane Machines may go to
+// those with a Node that can take their node Pod: KubeadmControlPlane places a new Machine, a replacement
+// for one on a lost or drained outer node too, in the failure domain with the fewest, and a zone without
+// such a Node would leave its node Pod Pending. The others stay failure domains, for the Machines in them.
+func discovered(zones []clients.Zone) []clusterv1.FailureDomain {
 	if len(zones) == 0 {
 		return nil
 	}
 	out := make([]clusterv1.FailureDomain, 0, len(zones))
 	for _, z := range zones {
-		out = append(out, clusterv1.FailureDomain{Name: z, ControlPlane: ptr.To(true)})
+		out = append(out, clusterv1.FailureDomain{Name: z.Name, ControlPlane: ptr.To(z.Schedulable)})
+	}
+	return out
+}
+
+// unschedulable are the names of the zones without a Node that can take a new Pod.
+func unschedulable(zones []clients.Zone) []string {
+	var out []string
+	for _, z := range zones {
+		if !z.Schedulable {
+			out = append(out, z.Name)
+		}
 	}
 	return out
 }
