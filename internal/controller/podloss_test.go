@@ -21,10 +21,12 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	xpv2 "github.com/crossplane/crossplane/apis/v2/core/v2"
 	corev1 "k8s.io/api/core/v1"
 	kerrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -128,4 +130,86 @@ func TestNodePodLossPolicyValidation(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "podLossPolicy Report cannot be combined with updatePolicy Recreate") {
 		t.Fatalf("Create() error = %v, want the CEL rule's message", err)
 	}
+}
+
+// TestNodePodOnALostOuterNode deletes a NodePod whose Pod runs on an outer Node that stops reporting, as when
+// an outer node is powered off: its Pod would stay Terminating for as long as the Node is away, and with it
+// the NodePod and the Machine Cluster API waits to replace.
+func TestNodePodOnALostOuterNode(t *testing.T) {
+	ctx := context.Background()
+	ns := newNamespace(t)
+	outerNode := ns + "-node"
+	newOuterNode(t, outerNode, "")
+	if err := kube.Create(ctx, newNodePod(ns, "node", func(np *v1alpha1.NodePod) {
+		np.Spec.ForProvider.PodLossPolicy = v1alpha1.PodLossPolicyReport
+	})); err != nil {
+		t.Fatal(err)
+	}
+	var pod *corev1.Pod
+	waitFor(t, "the node Pod", func() (err error) {
+		pod, err = getPod(ns, "node")
+		return err
+	})
+	// The test plays the scheduler, which binds the Pod to the Node, and the kubelet, which runs it.
+	binding := &corev1.Binding{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: pod.Name}, Target: corev1.ObjectReference{Kind: "Node", Name: outerNode}}
+	if err := kube.SubResource("binding").Create(ctx, pod, binding); err != nil {
+		t.Fatal(err)
+	}
+	pod, err := getPod(ns, "node")
+	if err != nil {
+		t.Fatal(err)
+	}
+	markRunningReady(t, pod)
+
+	// A Pod on a Node is deleted gracefully: it stays until its kubelet confirms its containers stopped,
+	// which no kubelet does here. A grace period of a second keeps the test short.
+	if err := kube.Delete(ctx, pod, client.GracePeriodSeconds(1)); err != nil {
+		t.Fatal(err)
+	}
+	if err := kube.Delete(ctx, getNodePod(t, ns, "node")); err != nil {
+		t.Fatal(err)
+	}
+
+	t.Run("AReachableNodeFinishesTheTerminationItself", func(t *testing.T) {
+		// Past its grace period the Pod stays: its Node is Ready, and its kubelet still may stop it.
+		deadline := time.Now().Add(3 * time.Second)
+		for time.Now().Before(deadline) {
+			p, err := getPod(ns, "node")
+			if err != nil {
+				t.Fatalf("the Pod of a Ready outer Node went before its kubelet stopped it: %v", err)
+			}
+			if p.DeletionTimestamp == nil {
+				t.Fatalf("the Pod is not terminating")
+			}
+			time.Sleep(200 * time.Millisecond)
+		}
+	})
+
+	t.Run("ALostNodesPodIsRemoved", func(t *testing.T) {
+		// The test plays the node lifecycle controller: a Node whose kubelet stopped reporting is Ready
+		// Unknown and tainted unreachable, and its Pods are marked not ready.
+		setNodeReady(t, outerNode, corev1.ConditionUnknown)
+		p, err := getPod(ns, "node")
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := range p.Status.Conditions {
+			if p.Status.Conditions[i].Type == corev1.PodReady {
+				p.Status.Conditions[i].Status = corev1.ConditionFalse
+			}
+		}
+		if err := kube.Status().Update(ctx, p); err != nil {
+			t.Fatal(err)
+		}
+		waitFor(t, "Pod and NodePod to be gone", func() error {
+			if _, err := getPod(ns, "node"); !kerrors.IsNotFound(err) {
+				return fmt.Errorf("pod: %v", err)
+			}
+			err := kube.Get(ctx, types.NamespacedName{Namespace: ns, Name: "node"}, &v1alpha1.NodePod{})
+			if !kerrors.IsNotFound(err) {
+				return fmt.Errorf("NodePod still there: %v", err)
+			}
+			return nil
+		})
+	})
 }

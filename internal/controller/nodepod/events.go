@@ -42,8 +42,10 @@ const progressWait = time.Second
 // to Ready and again while it terminates, mostly in fields no NodePod shows; each of those would cost a
 // reconcile. A Pod that was added is news to no NodePod: either its reconcile created it a moment ago or the
 // Pod was there when the provider started, which reconciles every NodePod anyway. A NodePod being deleted
-// waits only for its Pod to be gone, so no update of the Pod concerns it. Other outer objects of a NodePod,
-// its PersistentVolumeClaims, are not observed at all.
+// waits for its Pod to be gone, and only one update of the Pod concerns it: the Pod's Ready turned False, which
+// the outer cluster's node lifecycle controller does to the Pods of a Node it lost touch with, whose
+// terminating Pod the NodePod then removes (removeFromLostNode). Other outer objects of a NodePod, its
+// PersistentVolumeClaims, are not observed at all.
 //
 // The NodePod learns at once that its Pod turned ready or not, started or stopped its node container, is
 // being deleted or is gone; other changes wait for progressWait, so that one reconcile sees a burst of them.
@@ -61,18 +63,29 @@ func podEvents(nodePods client.Reader) clients.Filter {
 			return false, 0
 		}
 		was, is := observed(prev), observed(pod)
-		if reflect.DeepEqual(was, is) {
+		notReady := readyCondition(prev) && !readyCondition(pod)
+		if reflect.DeepEqual(was, is) && !notReady {
 			return false, 0
 		}
 		np := &v1alpha1.NodePod{}
 		if err := nodePods.Get(context.Background(), owner, np); err == nil && meta.WasDeleted(np) {
-			return false, 0
+			return notReady, 0
 		}
 		if was.available != is.available || was.running != is.running || was.deleting != is.deleting {
 			return true, 0
 		}
 		return true, progressWait
 	}
+}
+
+// readyCondition says whether p's Ready condition is True, terminating or not.
+func readyCondition(p *corev1.Pod) bool {
+	for _, c := range p.Status.Conditions {
+		if c.Type == corev1.PodReady {
+			return c.Status == corev1.ConditionTrue
+		}
+	}
+	return false
 }
 
 // podView is what Observe and the bootstrap read of a node Pod.

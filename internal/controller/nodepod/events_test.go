@@ -138,6 +138,16 @@ func TestPodEvents(t *testing.T) {
 			deleted: true,
 			want:    false,
 		},
+		"UnavailableWhileNodePodDeleted": {
+			reason: "A terminating node Pod that turns unavailable may be one of a lost outer Node, which a NodePod being deleted removes.",
+			event: clients.Event{Old: outerPod(bound, ready, terminating), Object: outerPod(bound, ready, terminating, newerVersion, func(p *corev1.Pod) {
+				for i := range p.Status.Conditions {
+					p.Status.Conditions[i].Status = corev1.ConditionFalse
+				}
+			})},
+			deleted: true,
+			want:    true,
+		},
 		"PersistentVolumeClaim": {
 			reason: "Observe reads no PersistentVolumeClaim.",
 			event:  clients.Event{Object: &corev1.PersistentVolumeClaim{ObjectMeta: metav1.ObjectMeta{Namespace: "outer", Name: "np-var"}}},

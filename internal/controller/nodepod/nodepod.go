@@ -20,6 +20,7 @@ package nodepod
 import (
 	"context"
 	"strconv"
+	"time"
 
 	xpv2 "github.com/crossplane/crossplane/apis/v2/core/v2"
 	corev1 "k8s.io/api/core/v1"
@@ -151,8 +152,9 @@ type external struct {
 
 	// expected learns of the Pods this client created or deleted.
 	expected *expectations
-	// terminating is set when Observe found the Pod being deleted already.
+	// terminating is set when Observe found the Pod being deleted already, which it then is.
 	terminating bool
+	pod         *corev1.Pod
 }
 
 // node is what the engine needs to build the NodePod's outer objects.
@@ -193,6 +195,9 @@ func (e *external) Observe(ctx context.Context, cr *v1alpha1.NodePod) (managed.E
 	}
 
 	e.terminating = pod.GetDeletionTimestamp() != nil
+	if e.terminating {
+		e.pod = pod
+	}
 	if meta.WasDeleted(cr) {
 		// The Pod is going; report it until it is gone so the finalizer outlives it. How it goes is not
 		// worth a status write per step: the NodePod goes with it.
@@ -319,10 +324,18 @@ func (e *external) Delete(ctx context.Context, cr *v1alpha1.NodePod) (managed.Ex
 	n := e.node(cr)
 	pod := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Namespace: n.Namespace, Name: n.Name}}
 	// The managed reconciler asks again until the Pod is gone; asking the outer cluster again would not
-	// make it go sooner.
+	// make it go sooner, unless its outer Node is lost.
 	if !e.terminating {
 		if err := e.outer.Client.Delete(ctx, pod); resource.Ignore(kerrors.IsNotFound, err) != nil {
 			return managed.ExternalDelete{}, errors.Wrap(err, errDeletePod)
+		}
+	} else {
+		removed, err := e.removeFromLostNode(ctx, e.pod, time.Now())
+		if err != nil {
+			return managed.ExternalDelete{}, err
+		}
+		if removed != "" {
+			cr.Status.SetConditions(xpv2.Deleting().WithMessage(removed))
 		}
 	}
 	// The address goes with the NodePod, whatever the reclaim policy: a ClusterIP cannot be kept for later.
