@@ -23,11 +23,12 @@
 #   crossplane-only  a new outer cluster with Crossplane, the KindCluster function and Configuration, and
 #          provider-kindnode installed as a Crossplane Provider package, without Cluster API; only
 #          MODE=kindcluster-direct works there.
-#   ha     (MODE=capi) a control plane of 3 loses a node Pod; Cluster API replaces it.
+#   faults (MODE=capi) a cluster of 3 control planes and 2 workers spread across the outer nodes' zones
+#          loses an outer node, then has another drained; Cluster API replaces what they held (faults.sh).
 #   persist (MODE=capi) a persistent control plane of 3 loses a node Pod; it comes back as the same node.
 #   crs-cni (MODE=capi) a cluster of the crs-cni flavor: no default CNI, its pod network from a
 #          ClusterResourceSet.
-#   all    (make e2e) up, check, scale 2, check, scale 1, delete with MODE=capi; crs-cni, check, delete; ha,
+#   all    (make e2e) up, check, scale 2, check, scale 1, delete with MODE=capi; crs-cni, check, delete; faults,
 #          delete, persist, delete; crossplane; create (3 control planes), check, scale 2, check, scale 1,
 #          delete with MODE=kindcluster-direct; create, check,
 #          scale 2, delete with MODE=kindcluster-capi; crossplane-only; create, check, delete with
@@ -45,6 +46,7 @@ NS="${INNER_NAMESPACE:-default}"
 # Control-plane nodes of the clusters create makes (the KindCluster direct mode of make e2e makes 3).
 CONTROL_PLANES="${CONTROL_PLANES:-1}"
 step() { printf '\n==> %s (%s)\n' "$*" "$(date +%H:%M:%S)"; }
+source "${here}/faults.sh"
 
 outer_kubeconfig() { bash "${here}/outer.sh" kubeconfig; }
 outer() { kubectl --kubeconfig "$(outer_kubeconfig)" "$@"; }
@@ -82,11 +84,14 @@ YAML
 }
 # inner runs kubectl against the inner cluster with the kubeconfig from its Secret, from inside a control-plane
 # node's Pod: the inner API server's Service is only reachable from the outer cluster.
+# AWAY is an outer node a scenario takes away (faults.sh): inner does not go through a node Pod there.
+AWAY=""
 inner() {
   local kc pod
   kc="$(outer -n "${NS}" get secret "${NAME}-kubeconfig" -o jsonpath='{.data.value}' | base64 -d)"
   pod="$(outer -n "${NS}" get pods -l "cluster.x-k8s.io/cluster-name=${NAME},kindnode.dev/role=control-plane" \
-    --field-selector=status.phase=Running -o jsonpath='{.items[0].metadata.name}')"
+    --field-selector=status.phase=Running -o jsonpath='{range .items[*]}{.metadata.name} {.spec.nodeName} {.metadata.deletionTimestamp}{"\n"}{end}' |
+    awk -v away="${AWAY}" '$2 != away && $3 == "" { print $1; exit }')"
   outer -n "${NS}" exec -i "${pod}" -- \
     sh -c 'cat >/tmp/inner.kubeconfig && exec kubectl --kubeconfig /tmp/inner.kubeconfig "$@"' -- "$@" <<<"${kc}"
 }
@@ -344,59 +349,6 @@ delete() {
   echo "nothing of ${NAME} is left in the outer cluster"
 }
 
-# ha is the seed's "a KubeadmControlPlane of 3 tolerates one failure", on the topology flavor so that Cluster
-# API's topology controller applies the ClusterClass's variables, patches and health checks for real: one
-# control-plane node Pod is deleted; the inner API server keeps answering through the other two, and Cluster
-# API replaces the lost Machine (the class's MachineHealthCheck, then KubeadmControlPlane, which also removes
-# the lost etcd member) until 3 control-plane nodes are Ready again.
-ha() {
-  [[ "${MODE}" == capi ]] || { echo "ha needs MODE=capi" >&2; return 2; }
-  step "inner cluster ${NAME} (capi, ClusterClass kubernetes): 3 control planes"
-  bash "${here}/capi.sh" clusterctl generate cluster "${NAME}" --flavor topology \
-    --infrastructure "kubernetes:v0.1.0" --target-namespace "${NS}" --kubernetes-version "${K8S_VERSION}" \
-    --control-plane-machine-count 3 --worker-machine-count 0 | apply_retrying
-  outer -n "${NS}" wait --for=condition=Available "cluster/${NAME}" --timeout=20m
-  wait_nodes 3
-  inner get nodes
-  requests control-plane
-
-  # The class waits 300 s before it calls a Node unhealthy; a test need not. The InfrastructureReady check
-  # keeps the class's 300 s: it also counts while a replacement Machine is provisioned, which takes minutes on
-  # a loaded machine, and a shorter one would remediate the replacement too.
-  outer -n "${NS}" patch "cluster/${NAME}" --type merge -p '{"spec":{"topology":{"controlPlane":{"healthCheck":{"checks":{
-    "unhealthyMachineConditions":[{"type":"InfrastructureReady","status":"False","timeoutSeconds":300}],
-    "unhealthyNodeConditions":[{"type":"Ready","status":"Unknown","timeoutSeconds":30},{"type":"Ready","status":"False","timeoutSeconds":30}]}}}}}}' >/dev/null
-
-  local victim start
-  victim="$(outer -n "${NS}" get pods -l "cluster.x-k8s.io/cluster-name=${NAME},kindnode.dev/role=control-plane" -o jsonpath='{.items[0].metadata.name}')"
-  step "delete the node Pod of control-plane Machine ${victim}"
-  start=$(date +%s)
-  outer -n "${NS}" delete pod "${victim}" --wait=true >/dev/null
-  # The API server answers through the Service from the two nodes left.
-  inner get --raw=/readyz >/dev/null
-  echo "the inner API server answers with ${victim} gone"
-
-  local machines="" healthy=""
-  for _ in $(seq 300); do
-    machines="$(outer -n "${NS}" get machines -l "cluster.x-k8s.io/cluster-name=${NAME},cluster.x-k8s.io/control-plane" \
-      -o jsonpath='{range .items[*]}{.metadata.name}={.status.phase},{.status.nodeRef.name}{"\n"}{end}')"
-    healthy="$(outer -n "${NS}" get kcp -l "cluster.x-k8s.io/cluster-name=${NAME}" -o jsonpath='{.items[0].status.conditions[?(@.type=="EtcdClusterHealthy")].status}')"
-    if ! grep -q "^${victim}=" <<<"${machines}" && [[ "$(grep -c '=Running,.' <<<"${machines}")" -eq 3 && "${healthy}" == True ]]; then
-      break
-    fi
-    sleep 2
-  done
-  echo "${machines}"
-  if grep -q "^${victim}=" <<<"${machines}" || [[ "$(grep -c '=Running,.' <<<"${machines}")" -ne 3 || "${healthy}" != True ]]; then
-    echo "Cluster API did not replace ${victim} with a third healthy control plane (etcd healthy: ${healthy})" >&2
-    outer -n "${NS}" get machinehealthchecks,kcp,machines -o wide >&2
-    return 1
-  fi
-  wait_nodes 3
-  inner get nodes
-  echo "control plane of 3 again, etcd healthy, $(( $(date +%s) - start )) s after the loss"
-}
-
 # default_cni prints the node image's default CNI manifests with this repository's images and the Pod CIDR
 # of the cluster templates, as the node image and its bootstrap apply them.
 default_cni() {
@@ -489,7 +441,7 @@ case "${1:-up}" in
   outer) outer_up ;;
   crossplane) crossplane_up ;;
   crossplane-only) crossplane_only ;;
-  ha) ha ;;
+  faults) faults ;;
   persist) persist ;;
   crs-cni) crs_cni ;;
   check) check ;;
@@ -501,7 +453,7 @@ case "${1:-up}" in
     base="${NAME}"
     MODE=capi; up; check; scale 2; check; scale 1; delete
     NAME="${base}-crs"; crs_cni; check; delete
-    NAME="${base}-ha"; ha; delete
+    NAME="${base}-faults"; faults; delete
     NAME="${base}-persist"; persist; delete
     crossplane_up
     MODE=kindcluster-direct NAME="${base}-xp-direct" CONTROL_PLANES=3; create; check; scale 2; check; scale 1; delete
@@ -512,5 +464,5 @@ case "${1:-up}" in
     down
     echo "end-to-end run passed in $(( $(date +%s) - start )) s"
     ;;
-  *) echo "usage: [MODE=capi|kindcluster-direct|kindcluster-capi] $0 [up|outer|crossplane|crossplane-only|create|check|scale N|ha|persist|crs-cni|delete|down|all]" >&2; exit 2 ;;
+  *) echo "usage: [MODE=capi|kindcluster-direct|kindcluster-capi] $0 [up|outer|crossplane|crossplane-only|create|check|scale N|faults|persist|crs-cni|delete|down|all]" >&2; exit 2 ;;
 esac
