@@ -95,6 +95,22 @@ func markRunningReady(t testing.TB, pod *corev1.Pod) {
 	}
 }
 
+// waitForPodAndNodePodGone waits until the NodePod ns/name and its node Pod (of the same name, in the same
+// namespace) are gone.
+func waitForPodAndNodePodGone(t *testing.T, ns, name string) {
+	t.Helper()
+	waitFor(t, "Pod and NodePod to be gone", func() error {
+		if _, err := getPod(ns, name); !kerrors.IsNotFound(err) {
+			return fmt.Errorf("pod: %v", err)
+		}
+		err := kube.Get(context.Background(), types.NamespacedName{Namespace: ns, Name: name}, &v1alpha1.NodePod{})
+		if !kerrors.IsNotFound(err) {
+			return fmt.Errorf("NodePod still there: %v", err)
+		}
+		return nil
+	})
+}
+
 func updateNodePod(t *testing.T, ns, name string, fn func(*v1alpha1.NodePod)) {
 	t.Helper()
 	waitFor(t, "NodePod update", func() error {
@@ -250,16 +266,7 @@ func TestNodePodLifecycle(t *testing.T) {
 		if err := kube.Delete(ctx, getNodePod(t, ns, "worker-0")); err != nil {
 			t.Fatal(err)
 		}
-		waitFor(t, "Pod and NodePod to be gone", func() error {
-			if _, err := getPod(ns, "worker-0"); !kerrors.IsNotFound(err) {
-				return fmt.Errorf("pod: %v", err)
-			}
-			err := kube.Get(ctx, types.NamespacedName{Namespace: ns, Name: "worker-0"}, &v1alpha1.NodePod{})
-			if !kerrors.IsNotFound(err) {
-				return fmt.Errorf("NodePod still there: %v", err)
-			}
-			return nil
-		})
+		waitForPodAndNodePodGone(t, ns, "worker-0")
 	})
 }
 

@@ -201,15 +201,6 @@ func TestNodePodOnALostOuterNode(t *testing.T) {
 		if err := kube.Status().Update(ctx, p); err != nil {
 			t.Fatal(err)
 		}
-		waitFor(t, "Pod and NodePod to be gone", func() error {
-			if _, err := getPod(ns, "node"); !kerrors.IsNotFound(err) {
-				return fmt.Errorf("pod: %v", err)
-			}
-			err := kube.Get(ctx, types.NamespacedName{Namespace: ns, Name: "node"}, &v1alpha1.NodePod{})
-			if !kerrors.IsNotFound(err) {
-				return fmt.Errorf("NodePod still there: %v", err)
-			}
-			return nil
-		})
+		waitForPodAndNodePodGone(t, ns, "node")
 	})
 }
