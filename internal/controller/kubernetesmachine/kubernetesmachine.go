@@ -128,9 +128,15 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (_ ctrl.Re
 		return ctrl.Result{}, nil
 	}
 	cluster, err := util.GetClusterFromMetadata(ctx, r.Client, machine.ObjectMeta)
-	if err != nil {
-		log.Info("The Machine has no cluster label or its Cluster does not exist")
+	if errors.Is(err, util.ErrNoCluster) {
+		// Cluster API's Machine controller labels every Machine with its Cluster; a change of the Machine
+		// brings it here again.
+		log.Info("The Machine has no cluster label yet")
 		return ctrl.Result{}, nil
+	}
+	if err != nil {
+		// Its Cluster not there (yet, or any more) or not readable: tried again with backoff, as CAPD does.
+		return ctrl.Result{}, fmt.Errorf("cannot get the Cluster of Machine %s: %w", machine.Name, err)
 	}
 	kc := &infrav1.KubernetesCluster{}
 	if err := r.Client.Get(ctx, client.ObjectKey{Namespace: km.Namespace, Name: cluster.Spec.InfrastructureRef.Name}, kc); err != nil {
