@@ -34,8 +34,6 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	infrav1 "github.com/kindnode/cluster-api-provider-kubernetes/apis/infrastructure/v1alpha1"
-	"github.com/kindnode/cluster-api-provider-kubernetes/internal/controller/kubernetescluster"
-	"github.com/kindnode/cluster-api-provider-kubernetes/internal/controller/kubernetesmachine"
 	"github.com/kindnode/cluster-api-provider-kubernetes/internal/kindnode"
 )
 
@@ -179,8 +177,8 @@ func TestFailureDomainsFollowTheOuterNodesZones(t *testing.T) {
 		if err := kube.Get(ctx, types.NamespacedName{Namespace: ns, Name: "zones"}, kc); err != nil {
 			t.Fatal(err)
 		}
-		c := conditions.Get(kc, kubernetescluster.FailureDomainsReadyCondition)
-		if c == nil || c.Status != metav1.ConditionTrue || c.Reason != kubernetescluster.ReasonFailureDomainsDiscovered {
+		c := conditions.Get(kc, infrav1.KubernetesClusterFailureDomainsReadyCondition)
+		if c == nil || c.Status != metav1.ConditionTrue || c.Reason != infrav1.KubernetesClusterFailureDomainsDiscoveredReason {
 			t.Errorf("FailureDomainsReady: %+v", c)
 		}
 	})
@@ -217,7 +215,7 @@ func TestFailureDomainsFollowTheOuterNodesZones(t *testing.T) {
 		if err := kube.Get(ctx, types.NamespacedName{Namespace: ns, Name: "zones"}, kc); err != nil {
 			t.Fatal(err)
 		}
-		if c := conditions.Get(kc, kubernetescluster.FailureDomainsReadyCondition); c == nil || !strings.Contains(c.Message, zone("d")) {
+		if c := conditions.Get(kc, infrav1.KubernetesClusterFailureDomainsReadyCondition); c == nil || !strings.Contains(c.Message, zone("d")) {
 			t.Errorf("FailureDomainsReady should name the zone no new control plane goes to, %s: %+v", zone("d"), c)
 		}
 		setCordoned(t, ns+"-n5", false)
@@ -324,8 +322,8 @@ func TestMachineInAFailureDomainIsPinnedThere(t *testing.T) {
 			if err := kube.Get(ctx, types.NamespacedName{Namespace: ns, Name: "cp-z"}, km); err != nil {
 				return err
 			}
-			c := conditions.Get(km, kubernetesmachine.NodePodReadyCondition)
-			if c == nil || c.Reason != kubernetesmachine.ReasonUnknownFailureDomain || !strings.Contains(c.Message, `failure domain "rack-z"`) || !strings.Contains(c.Message, "it has rack-a") {
+			c := conditions.Get(km, infrav1.KubernetesMachineNodePodReadyCondition)
+			if c == nil || c.Reason != infrav1.KubernetesMachineUnknownFailureDomainReason || !strings.Contains(c.Message, `failure domain "rack-z"`) || !strings.Contains(c.Message, "it has rack-a") {
 				return fmt.Errorf("NodePodReady: %+v", c)
 			}
 			return nil

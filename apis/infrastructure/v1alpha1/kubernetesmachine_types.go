@@ -92,7 +92,7 @@ type KubernetesMachineInitializationStatus struct {
 
 // KubernetesMachineStatus is the observed state of a KubernetesMachine.
 type KubernetesMachineStatus struct {
-	// Conditions: Ready, the summary, and NodePodReady, Paused.
+	// Conditions: Ready, the summary of NodePodReady; NodePodReady; Bootstrapped; Paused.
 	// +listType=map
 	// +listMapKey=type
 	// +kubebuilder:validation:MaxItems=32

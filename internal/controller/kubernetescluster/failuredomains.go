@@ -59,7 +59,7 @@ func (r *Reconciler) reconcileFailureDomains(ctx context.Context, kc *infrav1.Ku
 	if len(kc.Spec.FailureDomains) > 0 {
 		r.Clusters.ForgetZones(owner(kc))
 		kc.Status.FailureDomains = declared(kc.Spec.FailureDomains)
-		conditions.Set(kc, metav1.Condition{Type: FailureDomainsReadyCondition, Status: metav1.ConditionTrue, Reason: ReasonFailureDomainsDeclared,
+		conditions.Set(kc, metav1.Condition{Type: infrav1.KubernetesClusterFailureDomainsReadyCondition, Status: metav1.ConditionTrue, Reason: infrav1.KubernetesClusterFailureDomainsDeclaredReason,
 			Message: fmt.Sprintf("%d failure domains from spec.failureDomains", len(kc.Status.FailureDomains))})
 		return nil
 	}
@@ -79,13 +79,13 @@ func (r *Reconciler) reconcileFailureDomains(ctx context.Context, kc *infrav1.Ku
 	if len(zones) == 0 {
 		msg = fmt.Sprintf("no outer Node has the label %s, so there are no failure domains; set spec.failureDomains to declare some", corev1.LabelTopologyZone)
 	}
-	conditions.Set(kc, metav1.Condition{Type: FailureDomainsReadyCondition, Status: metav1.ConditionTrue, Reason: ReasonFailureDomainsDiscovered, Message: msg})
+	conditions.Set(kc, metav1.Condition{Type: infrav1.KubernetesClusterFailureDomainsReadyCondition, Status: metav1.ConditionTrue, Reason: infrav1.KubernetesClusterFailureDomainsDiscoveredReason, Message: msg})
 	return nil
 }
 
 // notDiscovered reports err in kc's conditions and returns it, so that the reconcile is tried again.
 func notDiscovered(kc *infrav1.KubernetesCluster, err error) error {
-	conditions.Set(kc, metav1.Condition{Type: FailureDomainsReadyCondition, Status: metav1.ConditionFalse, Reason: ReasonFailureDomainsNotDiscovered,
+	conditions.Set(kc, metav1.Condition{Type: infrav1.KubernetesClusterFailureDomainsReadyCondition, Status: metav1.ConditionFalse, Reason: infrav1.KubernetesClusterFailureDomainsNotDiscoveredReason,
 		Message: err.Error() + "; set spec.failureDomains to declare them instead"})
 	return err
 }

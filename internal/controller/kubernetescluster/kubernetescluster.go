@@ -52,27 +52,7 @@ import (
 	"github.com/kindnode/cluster-api-provider-kubernetes/internal/controller/reconciler"
 )
 
-// Conditions of a KubernetesCluster.
-const (
-	// EndpointReadyCondition mirrors the NodeService: the endpoint Service exists and has an address.
-	EndpointReadyCondition = "ControlPlaneEndpointReady"
-	// FailureDomainsReadyCondition says where status.failureDomains come from, or why they could not be
-	// discovered. It is not part of Ready: a cluster without failure domains works, on any outer Node.
-	FailureDomainsReadyCondition = "FailureDomainsReady"
-
-	ReasonFailureDomainsDeclared      = "Declared"
-	ReasonFailureDomainsDiscovered    = "Discovered"
-	ReasonFailureDomainsNotDiscovered = "DiscoveryFailed"
-
-	ReasonEndpointReady        = "EndpointReady"
-	ReasonEndpointNotReady     = "EndpointNotReady"
-	ReasonWaitingForCluster    = "WaitingForCluster"
-	ReasonDeleting             = "Deleting"
-	ReasonReady                = "Ready"
-	ReasonNotReady             = "NotReady"
-	ReasonReadyUnknown         = "ReadyUnknown"
-	defaultKubeconfigSecretKey = "kubeconfig"
-)
+const defaultKubeconfigSecretKey = "kubeconfig"
 
 // ProviderConfigName is the name of the ProviderConfig a KubernetesCluster creates for its managed resources,
 // which KubernetesMachines of the same cluster use too.
@@ -152,9 +132,9 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (_ ctrl.Re
 
 func summarize(kc *infrav1.KubernetesCluster) error {
 	return conditions.SetSummaryCondition(kc, kc, clusterv1.ReadyCondition,
-		conditions.ForConditionTypes{EndpointReadyCondition},
+		conditions.ForConditionTypes{infrav1.KubernetesClusterControlPlaneEndpointReadyCondition},
 		conditions.CustomMergeStrategy{MergeStrategy: conditions.DefaultMergeStrategy(
-			conditions.ComputeReasonFunc(conditions.GetDefaultComputeMergeReasonFunc(ReasonNotReady, ReasonReadyUnknown, ReasonReady)),
+			conditions.ComputeReasonFunc(conditions.GetDefaultComputeMergeReasonFunc(infrav1.KubernetesClusterNotReadyReason, infrav1.KubernetesClusterReadyUnknownReason, infrav1.KubernetesClusterReadyReason)),
 		)},
 	)
 }
@@ -195,7 +175,7 @@ func (r *Reconciler) reconcileEndpoint(ctx context.Context, cluster *clusterv1.C
 		if msg == "" {
 			msg = "waiting for the endpoint Service"
 		}
-		conditions.Set(kc, metav1.Condition{Type: EndpointReadyCondition, Status: metav1.ConditionFalse, Reason: ReasonEndpointNotReady,
+		conditions.Set(kc, metav1.Condition{Type: infrav1.KubernetesClusterControlPlaneEndpointReadyCondition, Status: metav1.ConditionFalse, Reason: infrav1.KubernetesClusterControlPlaneEndpointNotReadyReason,
 			Message: fmt.Sprintf("NodeService %s: %s", ns.Name, msg)})
 		return nil
 	}
@@ -204,14 +184,14 @@ func (r *Reconciler) reconcileEndpoint(ctx context.Context, cluster *clusterv1.C
 	if kc.Spec.ControlPlaneEndpoint.IsZero() {
 		kc.Spec.ControlPlaneEndpoint = infrav1.APIEndpoint{Host: ns.Status.AtProvider.Host, Port: ns.Status.AtProvider.Port}
 	}
-	conditions.Set(kc, metav1.Condition{Type: EndpointReadyCondition, Status: metav1.ConditionTrue, Reason: ReasonEndpointReady})
+	conditions.Set(kc, metav1.Condition{Type: infrav1.KubernetesClusterControlPlaneEndpointReadyCondition, Status: metav1.ConditionTrue, Reason: infrav1.KubernetesClusterControlPlaneEndpointReadyReason})
 	kc.Status.Initialization.Provisioned = ptr.To(true)
 	return nil
 }
 
 func (r *Reconciler) reconcileDelete(ctx context.Context, kc *infrav1.KubernetesCluster) (ctrl.Result, error) {
 	r.Clusters.ForgetZones(owner(kc))
-	conditions.Set(kc, metav1.Condition{Type: EndpointReadyCondition, Status: metav1.ConditionFalse, Reason: ReasonDeleting, Message: "deleting the endpoint Service"})
+	conditions.Set(kc, metav1.Condition{Type: infrav1.KubernetesClusterControlPlaneEndpointReadyCondition, Status: metav1.ConditionFalse, Reason: infrav1.KubernetesClusterDeletingReason, Message: "deleting the endpoint Service"})
 	gone, err := DeleteManaged(ctx, r.Client, kc, &kindnodev1alpha1.NodeService{ObjectMeta: metav1.ObjectMeta{Namespace: kc.Namespace, Name: kc.Name}})
 	if gone {
 		controllerutil.RemoveFinalizer(kc, infrav1.ClusterFinalizer)

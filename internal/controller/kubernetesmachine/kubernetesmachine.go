@@ -51,24 +51,6 @@ import (
 	"github.com/kindnode/cluster-api-provider-kubernetes/internal/kindnode"
 )
 
-// Conditions of a KubernetesMachine.
-const (
-	// NodePodReadyCondition mirrors the NodePod's Ready: its Pod is ready and its bootstrap completed.
-	NodePodReadyCondition = "NodePodReady"
-	// BootstrappedCondition mirrors the NodePod's Bootstrapped: how far the bootstrap data got.
-	BootstrappedCondition = "Bootstrapped"
-
-	ReasonWaitingForInfrastructure = "WaitingForClusterInfrastructure"
-	ReasonWaitingForBootstrapData  = "WaitingForBootstrapData"
-	ReasonUnknownFailureDomain     = "UnknownFailureDomain"
-	ReasonNodePodReady             = "NodePodReady"
-	ReasonNodePodNotReady          = "NodePodNotReady"
-	ReasonDeleting                 = "Deleting"
-	ReasonReady                    = "Ready"
-	ReasonNotReady                 = "NotReady"
-	ReasonReadyUnknown             = "ReadyUnknown"
-)
-
 // errFailureDomainUnknown stops the creation of a NodePod whose Machine names a failure domain its cluster
 // does not have.
 var errFailureDomainUnknown = errors.New("unknown failure domain")
@@ -171,20 +153,20 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (_ ctrl.Re
 
 func summarize(km *infrav1.KubernetesMachine) error {
 	return conditions.SetSummaryCondition(km, km, clusterv1.ReadyCondition,
-		conditions.ForConditionTypes{NodePodReadyCondition, BootstrappedCondition},
+		conditions.ForConditionTypes{infrav1.KubernetesMachineNodePodReadyCondition, infrav1.KubernetesMachineBootstrappedCondition},
 		conditions.CustomMergeStrategy{MergeStrategy: conditions.DefaultMergeStrategy(
-			conditions.ComputeReasonFunc(conditions.GetDefaultComputeMergeReasonFunc(ReasonNotReady, ReasonReadyUnknown, ReasonReady)),
+			conditions.ComputeReasonFunc(conditions.GetDefaultComputeMergeReasonFunc(infrav1.KubernetesMachineNotReadyReason, infrav1.KubernetesMachineReadyUnknownReason, infrav1.KubernetesMachineReadyReason)),
 		)},
 	)
 }
 
 func (r *Reconciler) reconcileNormal(ctx context.Context, cluster *clusterv1.Cluster, machine *clusterv1.Machine, kc *infrav1.KubernetesCluster, km *infrav1.KubernetesMachine) (ctrl.Result, error) {
 	if !ptr.Deref(cluster.Status.Initialization.InfrastructureProvisioned, false) {
-		setWaiting(km, ReasonWaitingForInfrastructure, "waiting for the cluster's infrastructure (its endpoint Service)")
+		setWaiting(km, infrav1.KubernetesMachineWaitingForClusterInfrastructureReason, "waiting for the cluster's infrastructure (its endpoint Service)")
 		return ctrl.Result{}, nil
 	}
 	if machine.Spec.Bootstrap.DataSecretName == nil {
-		setWaiting(km, ReasonWaitingForBootstrapData, "waiting for the Machine's bootstrap data")
+		setWaiting(km, infrav1.KubernetesMachineWaitingForBootstrapDataReason, "waiting for the Machine's bootstrap data")
 		return ctrl.Result{}, nil
 	}
 
@@ -208,7 +190,7 @@ func (r *Reconciler) reconcileNormal(ctx context.Context, cluster *clusterv1.Clu
 		np.Spec.ForProvider = forProvider(cluster, machine, km, affinity, np.Spec.ForProvider)
 		return controllerutil.SetControllerReference(km, np, r.Client.Scheme())
 	}); errors.Is(err, errFailureDomainUnknown) {
-		setWaiting(km, ReasonUnknownFailureDomain, unknownFailureDomain(kc, machine.Name, machine.Spec.FailureDomain))
+		setWaiting(km, infrav1.KubernetesMachineUnknownFailureDomainReason, unknownFailureDomain(kc, machine.Name, machine.Spec.FailureDomain))
 		return ctrl.Result{}, nil
 	} else if err != nil {
 		return ctrl.Result{}, fmt.Errorf("cannot apply NodePod %s: %w", np.Name, err)
@@ -271,10 +253,10 @@ func forProvider(cluster *clusterv1.Cluster, machine *clusterv1.Machine, km *inf
 // mirror copies the NodePod's story into the KubernetesMachine's conditions.
 func mirror(km *infrav1.KubernetesMachine, np *kindnodev1alpha1.NodePod) {
 	ready := np.Status.GetCondition(xpv2.TypeReady)
-	c := metav1.Condition{Type: NodePodReadyCondition, Status: metav1.ConditionFalse, Reason: ReasonNodePodNotReady}
+	c := metav1.Condition{Type: infrav1.KubernetesMachineNodePodReadyCondition, Status: metav1.ConditionFalse, Reason: infrav1.KubernetesMachineNodePodNotReadyReason}
 	switch {
 	case ready.Status == corev1.ConditionTrue:
-		c.Status, c.Reason = metav1.ConditionTrue, ReasonNodePodReady
+		c.Status, c.Reason = metav1.ConditionTrue, infrav1.KubernetesMachineNodePodReadyReason
 	case ready.Message != "":
 		c.Message = fmt.Sprintf("NodePod %s: %s: %s", np.Name, ready.Reason, ready.Message)
 	default:
@@ -286,7 +268,7 @@ func mirror(km *infrav1.KubernetesMachine, np *kindnodev1alpha1.NodePod) {
 	conditions.Set(km, c)
 
 	b := np.Status.GetCondition(kindnodev1alpha1.TypeBootstrapped)
-	bc := metav1.Condition{Type: BootstrappedCondition, Status: metav1.ConditionStatus(b.Status), Reason: string(b.Reason), Message: b.Message}
+	bc := metav1.Condition{Type: infrav1.KubernetesMachineBootstrappedCondition, Status: metav1.ConditionStatus(b.Status), Reason: string(b.Reason), Message: b.Message}
 	if bc.Status == "" || bc.Reason == "" {
 		bc.Status, bc.Reason, bc.Message = metav1.ConditionUnknown, string(kindnodev1alpha1.ReasonWaitingForPod), "the bootstrap starts once the node container runs"
 	}
@@ -294,8 +276,8 @@ func mirror(km *infrav1.KubernetesMachine, np *kindnodev1alpha1.NodePod) {
 }
 
 func setWaiting(km *infrav1.KubernetesMachine, reason, msg string) {
-	conditions.Set(km, metav1.Condition{Type: NodePodReadyCondition, Status: metav1.ConditionFalse, Reason: reason, Message: msg})
-	conditions.Set(km, metav1.Condition{Type: BootstrappedCondition, Status: metav1.ConditionFalse, Reason: reason, Message: msg})
+	conditions.Set(km, metav1.Condition{Type: infrav1.KubernetesMachineNodePodReadyCondition, Status: metav1.ConditionFalse, Reason: reason, Message: msg})
+	conditions.Set(km, metav1.Condition{Type: infrav1.KubernetesMachineBootstrappedCondition, Status: metav1.ConditionFalse, Reason: reason, Message: msg})
 }
 
 func addresses(obs kindnodev1alpha1.NodePodObservation) []clusterv1.MachineAddress {
@@ -308,7 +290,7 @@ func addresses(obs kindnodev1alpha1.NodePodObservation) []clusterv1.MachineAddre
 
 func (r *Reconciler) reconcileDelete(ctx context.Context, km *infrav1.KubernetesMachine) (ctrl.Result, error) {
 	// Readiness never holds a deletion up: a node that never came up is deleted like any other.
-	conditions.Set(km, metav1.Condition{Type: NodePodReadyCondition, Status: metav1.ConditionFalse, Reason: ReasonDeleting, Message: "deleting the node Pod"})
+	conditions.Set(km, metav1.Condition{Type: infrav1.KubernetesMachineNodePodReadyCondition, Status: metav1.ConditionFalse, Reason: infrav1.KubernetesMachineDeletingReason, Message: "deleting the node Pod"})
 	gone, err := kubernetescluster.DeleteManaged(ctx, r.Client, km, &kindnodev1alpha1.NodePod{ObjectMeta: metav1.ObjectMeta{Namespace: km.Namespace, Name: km.Name}})
 	if gone {
 		controllerutil.RemoveFinalizer(km, infrav1.MachineFinalizer)
