@@ -103,10 +103,11 @@ func Schedulable(n *corev1.Node) bool {
 	return false
 }
 
-// Zones returns the zones of the outer cluster c, sorted by name: the values of its Nodes' topology.kubernetes.io/zone
-// label, each with whether one of its Nodes can take a new Pod; a Node without the label is in none. From then
-// on the sources of ZoneSource hear of owner whenever that changes (a zone comes or goes, or its last
-// schedulable Node does), until ForgetZones(owner), or Zones for owner with another cluster.
+// Zones returns the zones of the outer cluster c, sorted by name: the values of its Nodes'
+// topology.kubernetes.io/zone label, each with whether one of its Nodes can take a new Pod; a Node without
+// the label is in none. From then on the sources of ZoneSource hear of owner whenever that changes (a zone
+// comes or goes, or its last schedulable Node does), until ForgetZones(owner), or Zones for owner with
+// another cluster.
 //
 // The first call for a cluster starts watching its Nodes and may wait up to the registry's sync timeout for
 // the first list; once that time has passed, a cluster whose Nodes cannot be listed fails at once, and owner
