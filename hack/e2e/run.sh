@@ -82,10 +82,10 @@ spec:
     name: default
 YAML
 }
-# inner runs kubectl against the inner cluster with the kubeconfig from its Secret, from inside a control-plane
-# node's Pod: the inner API server's Service is only reachable from the outer cluster.
 # AWAY is an outer node a scenario takes away (faults.sh): inner does not go through a node Pod there.
 AWAY=""
+# inner runs kubectl against the inner cluster with the kubeconfig from its Secret, from inside a control-plane
+# node's Pod that is not being deleted: the inner API server's Service is only reachable from the outer cluster.
 inner() {
   local kc pod
   kc="$(outer -n "${NS}" get secret "${NAME}-kubeconfig" -o jsonpath='{.data.value}' | base64 -d)"
