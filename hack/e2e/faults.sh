@@ -90,8 +90,9 @@ readyz_start() {
   outer -n "${NS}" get secret "${NAME}-kubeconfig" -o jsonpath='{.data.value}' | base64 -d |
     docker exec -i "${OUTER_CONTROL_PLANE}" sh -c 'cat >/tmp/readyz.kubeconfig'
   readyz_log="$(mktemp)"
+  # The poller ends with the script ($$ is its process), also when a failed check ends it early.
   (
-    while :; do
+    while kill -0 "$$" 2>/dev/null; do
       if docker exec "${OUTER_CONTROL_PLANE}" kubectl --kubeconfig /tmp/readyz.kubeconfig --request-timeout=2s get --raw=/readyz >/dev/null 2>&1; then
         date +%s.%N >>"${readyz_log}"
       fi
