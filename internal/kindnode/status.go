@@ -48,15 +48,15 @@ const (
 
 // PodReady reports whether p is Ready and not being deleted.
 func PodReady(p *corev1.Pod) bool {
-	if p == nil || p.DeletionTimestamp != nil {
-		return false
-	}
-	for _, c := range p.Status.Conditions {
-		if c.Type == corev1.PodReady {
-			return c.Status == corev1.ConditionTrue
-		}
-	}
-	return false
+	return p != nil && p.DeletionTimestamp == nil && ReadyCondition(p)
+}
+
+// ReadyCondition reports whether p's Ready condition is True, whether p is being deleted or not: the
+// kubelet keeps a terminating Pod Ready until its containers stop, and the node lifecycle controller turns it
+// False when the Pod's Node is lost.
+func ReadyCondition(p *corev1.Pod) bool {
+	c, ok := podCondition(p, corev1.PodReady)
+	return ok && c.Status == corev1.ConditionTrue
 }
 
 // NodeContainerRunning reports whether commands can be run in p's node container: it is running and p is not

@@ -63,7 +63,7 @@ func podEvents(nodePods client.Reader) clients.Filter {
 			return false, 0
 		}
 		was, is := observed(prev), observed(pod)
-		notReady := readyCondition(prev) && !readyCondition(pod)
+		notReady := kindnode.ReadyCondition(prev) && !kindnode.ReadyCondition(pod)
 		if reflect.DeepEqual(was, is) && !notReady {
 			return false, 0
 		}
@@ -76,16 +76,6 @@ func podEvents(nodePods client.Reader) clients.Filter {
 		}
 		return true, progressWait
 	}
-}
-
-// readyCondition says whether p's Ready condition is True, terminating or not.
-func readyCondition(p *corev1.Pod) bool {
-	for _, c := range p.Status.Conditions {
-		if c.Type == corev1.PodReady {
-			return c.Status == corev1.ConditionTrue
-		}
-	}
-	return false
 }
 
 // podView is what Observe and the bootstrap read of a node Pod.
