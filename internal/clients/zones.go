@@ -95,12 +95,18 @@ func Schedulable(n *corev1.Node) bool {
 			return false
 		}
 	}
+	return NodeReady(n) == corev1.ConditionTrue
+}
+
+// NodeReady is the status of n's Ready condition: True or False as its kubelet reports it, Unknown once the
+// outer cluster lost touch with the kubelet, "" before any report.
+func NodeReady(n *corev1.Node) corev1.ConditionStatus {
 	for _, c := range n.Status.Conditions {
 		if c.Type == corev1.NodeReady {
-			return c.Status == corev1.ConditionTrue
+			return c.Status
 		}
 	}
-	return false
+	return ""
 }
 
 // Zones returns the zones of the outer cluster c, sorted by name: the values of its Nodes'

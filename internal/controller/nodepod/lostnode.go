@@ -29,6 +29,8 @@ import (
 
 	"github.com/crossplane/crossplane-runtime/v2/pkg/errors"
 	"github.com/crossplane/crossplane-runtime/v2/pkg/resource"
+
+	"github.com/kindnode/cluster-api-provider-kubernetes/internal/clients"
 )
 
 const (
@@ -52,10 +54,8 @@ func lostNode(n *corev1.Node) string {
 			return "unreachable"
 		}
 	}
-	for _, c := range n.Status.Conditions {
-		if c.Type == corev1.NodeReady && c.Status == corev1.ConditionUnknown {
-			return "unreachable"
-		}
+	if clients.NodeReady(n) == corev1.ConditionUnknown {
+		return "unreachable"
 	}
 	return ""
 }
