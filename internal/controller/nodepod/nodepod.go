@@ -152,9 +152,8 @@ type external struct {
 
 	// expected learns of the Pods this client created or deleted.
 	expected *expectations
-	// terminating is set when Observe found the Pod being deleted already, which it then is.
-	terminating bool
-	pod         *corev1.Pod
+	// terminating is the Pod Observe found being deleted already; nil when it found none.
+	terminating *corev1.Pod
 }
 
 // node is what the engine needs to build the NodePod's outer objects.
@@ -194,9 +193,8 @@ func (e *external) Observe(ctx context.Context, cr *v1alpha1.NodePod) (managed.E
 		return managed.ExternalObservation{}, errors.Errorf(errForeignPod, pod.Namespace, pod.Name)
 	}
 
-	e.terminating = pod.GetDeletionTimestamp() != nil
-	if e.terminating {
-		e.pod = pod
+	if pod.GetDeletionTimestamp() != nil {
+		e.terminating = pod
 	}
 	if meta.WasDeleted(cr) {
 		// The Pod is going; report it until it is gone so the finalizer outlives it. How it goes is not
@@ -325,12 +323,12 @@ func (e *external) Delete(ctx context.Context, cr *v1alpha1.NodePod) (managed.Ex
 	pod := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Namespace: n.Namespace, Name: n.Name}}
 	// The managed reconciler asks again until the Pod is gone; asking the outer cluster again would not
 	// make it go sooner, unless its outer Node is lost.
-	if !e.terminating {
+	if e.terminating == nil {
 		if err := e.outer.Client.Delete(ctx, pod); resource.Ignore(kerrors.IsNotFound, err) != nil {
 			return managed.ExternalDelete{}, errors.Wrap(err, errDeletePod)
 		}
 	} else {
-		removed, err := e.removeFromLostNode(ctx, e.pod, time.Now())
+		removed, err := e.removeFromLostNode(ctx, e.terminating, time.Now())
 		if err != nil {
 			return managed.ExternalDelete{}, err
 		}
