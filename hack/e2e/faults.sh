@@ -1,6 +1,6 @@
 # faults.sh is sourced by run.sh: an inner cluster of 3 control planes and 2 workers on the three-node outer
 # cluster, spread across its zones, that survives the loss of an outer node and the drain of another. It uses
-# run.sh's outer, inner, step, apply_retrying, wait_nodes, spread and connectivity.
+# run.sh's outer, inner, node_pods, step, apply_retrying, wait_nodes, spread and connectivity.
 #
 #   spread  the control-plane node Pods run on 3 outer nodes in 3 zones; every control-plane Machine reports
 #           the failure domain it asked for, which is the zone of its node Pod's outer node; a Pod on each
@@ -50,13 +50,6 @@ fast_health_checks() {
   outer -n "${NS}" patch "cluster/${NAME}" --type json -p "[
     {\"op\":\"add\",\"path\":\"/spec/topology/controlPlane/healthCheck\",\"value\":${checks}},
     {\"op\":\"add\",\"path\":\"/spec/topology/workers/machineDeployments/0/healthCheck\",\"value\":${checks}}]" >/dev/null
-}
-
-# node_pods prints "pod outer-node" for the node Pods of the cluster with the given role ("" for every role).
-node_pods() {
-  local selector="cluster.x-k8s.io/cluster-name=${NAME}"
-  [[ -n "${1:-}" ]] && selector+=",kindnode.dev/role=$1"
-  outer -n "${NS}" get pods -l "${selector}" -o jsonpath='{range .items[*]}{.metadata.name} {.spec.nodeName}{"\n"}{end}'
 }
 
 # failure_domains checks that the control-plane Machines are in 3 failure domains, and that each one's node

@@ -194,14 +194,20 @@ requests() {
   echo "node Pods request what the clusterctl variables say"
 }
 
+# node_pods prints "pod outer-node" for the node Pods of the cluster with the given role ("" for every role).
+node_pods() {
+  local selector="cluster.x-k8s.io/cluster-name=${NAME}"
+  [[ -n "${1:-}" ]] && selector+=",kindnode.dev/role=$1"
+  outer -n "${NS}" get pods -l "${selector}" -o jsonpath='{range .items[*]}{.metadata.name} {.spec.nodeName}{"\n"}{end}'
+}
+
 # spread checks that the inner cluster's control-plane node Pods run on different outer nodes, as many as
 # there are (the engine's default anti-affinity, and for Cluster API the failure domains too).
 spread() {
   local outer_nodes want got
   outer_nodes="$(outer get nodes --no-headers | wc -l)"
   want=$(( CONTROL_PLANES < outer_nodes ? CONTROL_PLANES : outer_nodes ))
-  got="$(outer -n "${NS}" get pods -l "cluster.x-k8s.io/cluster-name=${NAME},kindnode.dev/role=control-plane" \
-    -o jsonpath='{range .items[*]}{.spec.nodeName}{"\n"}{end}' | sort -u | grep -c . || true)"
+  got="$(node_pods control-plane | awk '$2 != "" { print $2 }' | sort -u | grep -c . || true)"
   outer -n "${NS}" get pods -l "cluster.x-k8s.io/cluster-name=${NAME}" -o wide
   if [[ "${got}" -ne "${want}" ]]; then
     echo "${CONTROL_PLANES} control-plane node Pods of ${NAME} run on ${got} outer nodes, want ${want}" >&2
