@@ -33,6 +33,23 @@ import (
 	"github.com/kindnode/cluster-api-provider-kubernetes/apis/kindnode/v1alpha1"
 )
 
+// createNodePodWithLossPolicy creates the NodePod ns/node with podLossPolicy policy and returns its Pod once
+// the provider created it.
+func createNodePodWithLossPolicy(t *testing.T, ns string, policy v1alpha1.PodLossPolicy) *corev1.Pod {
+	t.Helper()
+	if err := kube.Create(context.Background(), newNodePod(ns, "node", func(np *v1alpha1.NodePod) {
+		np.Spec.ForProvider.PodLossPolicy = policy
+	})); err != nil {
+		t.Fatal(err)
+	}
+	var pod *corev1.Pod
+	waitFor(t, "the node Pod", func() (err error) {
+		pod, err = getPod(ns, "node")
+		return err
+	})
+	return pod
+}
+
 // TestNodePodLostPod deletes a node Pod behind its NodePod's back, as an eviction or a lost outer node would.
 func TestNodePodLostPod(t *testing.T) {
 	cases := map[string]struct {
@@ -47,16 +64,7 @@ func TestNodePodLostPod(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			ctx := context.Background()
 			ns := newNamespace(t)
-			if err := kube.Create(ctx, newNodePod(ns, "node", func(np *v1alpha1.NodePod) {
-				np.Spec.ForProvider.PodLossPolicy = tc.policy
-			})); err != nil {
-				t.Fatal(err)
-			}
-			var pod *corev1.Pod
-			waitFor(t, "the node Pod", func() (err error) {
-				pod, err = getPod(ns, "node")
-				return err
-			})
+			pod := createNodePodWithLossPolicy(t, ns, tc.policy)
 			markRunningReady(t, pod)
 			waitFor(t, "the NodePod Ready with the Pod's uid", func() error {
 				np := getNodePod(t, ns, "node")
@@ -140,16 +148,7 @@ func TestNodePodOnALostOuterNode(t *testing.T) {
 	ns := newNamespace(t)
 	outerNode := ns + "-node"
 	newOuterNode(t, outerNode, "")
-	if err := kube.Create(ctx, newNodePod(ns, "node", func(np *v1alpha1.NodePod) {
-		np.Spec.ForProvider.PodLossPolicy = v1alpha1.PodLossPolicyReport
-	})); err != nil {
-		t.Fatal(err)
-	}
-	var pod *corev1.Pod
-	waitFor(t, "the node Pod", func() (err error) {
-		pod, err = getPod(ns, "node")
-		return err
-	})
+	pod := createNodePodWithLossPolicy(t, ns, v1alpha1.PodLossPolicyReport)
 	// The test plays the scheduler, which binds the Pod to the Node, and the kubelet, which runs it.
 	binding := &corev1.Binding{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: pod.Name}, Target: corev1.ObjectReference{Kind: "Node", Name: outerNode}}
 	if err := kube.SubResource("binding").Create(ctx, pod, binding); err != nil {
