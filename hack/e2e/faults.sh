@@ -112,28 +112,34 @@ readyz_stop() {
 # since start. (Right after a fault everything but the first may still look whole for a while: the inner
 # cluster takes 40 s to call a silent Node NotReady, and Cluster API some more to act on it.)
 whole() {
-  local away="$1" start="$2" lost="$3" machines healthy left on_away all=$((3 + FAULT_WORKERS))
+  local away="$1" start="$2" lost="$3" machines healthy left on_away why all=$((3 + FAULT_WORKERS))
   for _ in $(seq 450); do
     machines="$(outer -n "${NS}" get machines -l "cluster.x-k8s.io/cluster-name=${NAME}" \
       -o jsonpath='{range .items[*]}{.metadata.name}={.status.phase},{.status.nodeRef.name}{"\n"}{end}')"
     healthy="$(outer -n "${NS}" get kcp -l "cluster.x-k8s.io/cluster-name=${NAME}" -o jsonpath='{.items[0].status.conditions[?(@.type=="EtcdClusterHealthy")].status}')"
     left="$(for m in ${lost}; do grep "^${m}=" <<<"${machines}" || true; done)"
     on_away="$(node_pods | awk -v n="${away}" '$2 == n { print $1 }')"
-    if [[ -z "${left}" && -z "${on_away}" && "${healthy}" == True && "$(grep -c . <<<"${machines}")" -eq "${all}" &&
-      "$(grep -c '=Running,.' <<<"${machines}")" -eq "${all}" ]] &&
-      [[ "$(inner get nodes --no-headers 2>/dev/null | awk '$2 == "Ready"' | wc -l)" -eq "${all}" ]]; then
-      break
+    # why says what is not whole yet; empty when all is.
+    why=""
+    [[ -z "${left}" ]] || why+="Machines not replaced: $(tr '\n' ' ' <<<"${left}"); "
+    [[ -z "${on_away}" ]] || why+="node Pods still on ${away}: $(tr '\n' ' ' <<<"${on_away}"); "
+    [[ "${healthy}" == True ]] || why+="KubeadmControlPlane's etcd check ${healthy:-unknown}; "
+    [[ "$(grep -c . <<<"${machines}")" -eq "${all}" && "$(grep -c '=Running,.' <<<"${machines}")" -eq "${all}" ]] ||
+      why+="not ${all} Machines, all Running with a Node; "
+    # The inner cluster is asked last, and only when the rest is whole: it may not answer for a while.
+    if [[ -z "${why}" && "$(inner get nodes --no-headers 2>/dev/null | awk '$2 == "Ready"' | wc -l)" -ne "${all}" ]]; then
+      why+="not ${all} inner Nodes Ready; "
     fi
+    [[ -z "${why}" ]] && break
     sleep 2
   done
   echo "${machines}"
-  if [[ -n "${left}" || -n "${on_away}" || "${healthy}" != True || "$(grep -c '=Running,.' <<<"${machines}")" -ne "${all}" ]]; then
-    echo "Cluster API did not bring ${NAME} back to 3 healthy control planes and ${FAULT_WORKERS} workers off ${away} (Machines not replaced: ${left:-none}; etcd healthy: ${healthy}; node Pods still on ${away}: ${on_away:-none})" >&2
+  if [[ -n "${why}" ]]; then
+    echo "Cluster API did not bring ${NAME} back to 3 healthy control planes and ${FAULT_WORKERS} workers off ${away}: ${why}" >&2
     outer -n "${NS}" get machinehealthchecks,kcp,machines -o wide >&2
     node_pods >&2
     return 1
   fi
-  wait_nodes "${all}"
   inner get nodes
   node_pods
   echo "whole again: 3 control planes and ${FAULT_WORKERS} workers, $(( $(date +%s) - start )) s after the fault"
