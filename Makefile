@@ -201,7 +201,7 @@ help:
 ## --- Cluster API (clusterctl) release of the infrastructure provider "kubernetes" ---
 
 CAPK_VERSION  ?= v0.1.0
-IMG           ?= localhost/kindnode/capk-manager:dev
+IMG           ?= localhost/kindnode/capkn-manager:dev
 
 ## config-crds: copy package/provider/crds into config/crd/kindnode, where kustomize can read them (idempotent).
 .PHONY: config-crds

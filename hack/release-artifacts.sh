@@ -19,7 +19,7 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 output="${1:-${root}/_output}"
 version="${2:-v0.1.0}"
-img="${IMG:-localhost/kindnode/capk-manager:dev}"
+img="${IMG:-localhost/kindnode/capkn-manager:dev}"
 
 log() { printf 'release-artifacts: %s\n' "$*" >&2; }
 
@@ -51,7 +51,7 @@ kind: Kustomization
 resources:
 - ../config/default
 images:
-- name: localhost/kindnode/capk-manager
+- name: localhost/kindnode/capkn-manager
   newName: ${image_name}
   newTag: ${image_tag}
 YAML

@@ -53,7 +53,7 @@ YAML
 }
 
 repository() {
-  (cd "${repo}" && make --no-print-directory release-artifacts "CAPK_VERSION=${CAPK_VERSION}" IMG=localhost/kindnode/capk-manager:dev >/dev/null)
+  (cd "${repo}" && make --no-print-directory release-artifacts "CAPK_VERSION=${CAPK_VERSION}" IMG=localhost/kindnode/capkn-manager:dev >/dev/null)
   local core bootstrap controlplane
   core="$(component core cluster-api core-components.yaml cluster-api-controller)"
   bootstrap="$(component bootstrap/kubeadm bootstrap-kubeadm bootstrap-components.yaml kubeadm-bootstrap-controller)"
@@ -97,8 +97,8 @@ init() {
   if [[ "$(kubectl --kubeconfig "${kc}" get providers.clusterctl.cluster.x-k8s.io -A --no-headers 2>/dev/null | wc -l)" -eq 4 ]]; then
     # A second make demo on the same outer cluster: the providers are there; run the manager image just loaded.
     log "Cluster API and the provider are installed already; restarting the provider's manager"
-    kubectl --kubeconfig "${kc}" -n capk-system rollout restart deploy/capk-controller-manager >/dev/null
-    kubectl --kubeconfig "${kc}" -n capk-system rollout status deploy/capk-controller-manager --timeout=3m
+    kubectl --kubeconfig "${kc}" -n capkn-system rollout restart deploy/capkn-controller-manager >/dev/null
+    kubectl --kubeconfig "${kc}" -n capkn-system rollout status deploy/capkn-controller-manager --timeout=3m
     return 0
   fi
   log "clusterctl init"

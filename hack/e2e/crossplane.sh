@@ -15,7 +15,7 @@
 #
 # `provider` installs provider-kindnode as a Crossplane Provider package instead, in an outer cluster without
 # Cluster API (run.sh crossplane-only): the package `make xpkg` builds, cached as the others are, on Crossplane's
-# Kubernetes package runtime with the manager image (localhost/kindnode/capk-manager:dev) and the RBAC of
+# Kubernetes package runtime with the manager image (localhost/kindnode/capkn-manager:dev) and the RBAC of
 # cluster/crossplane/provider-rbac.yaml.
 #
 # Usage: hack/e2e/crossplane.sh install|provider|uninstall
@@ -34,7 +34,7 @@ FUNCTION=kindnode-function-kindcluster
 CONFIGURATION=kindnode-configuration-kindcluster
 PROVIDER=provider-kindnode
 PROVIDER_SOURCE=ghcr.io/kindnode/provider-kindnode
-MANAGER_IMAGE="${MANAGER_IMAGE:-localhost/kindnode/capk-manager:dev}"
+MANAGER_IMAGE="${MANAGER_IMAGE:-localhost/kindnode/capkn-manager:dev}"
 
 # cache_package SOURCE FILE DIR writes package FILE into the package cache DIR as the package Crossplane names
 # SOURCE, and prints the reference it is installed by.

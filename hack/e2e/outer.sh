@@ -10,7 +10,7 @@ source "${here}/../images/versions.sh"
 
 CLUSTER="${OUTER_CLUSTER:-kindnode-outer}"
 NODE_IMAGE="${NODE_IMAGE:-localhost/kindnode/node:${K8S_VERSION}}"
-MANAGER_IMAGE="${MANAGER_IMAGE:-localhost/kindnode/capk-manager:dev}"
+MANAGER_IMAGE="${MANAGER_IMAGE:-localhost/kindnode/capkn-manager:dev}"
 KIND="${IMAGES_CACHE}/bin/kind-${KIND_VERSION}/kind"
 KUBECONFIG_OUT="${CAPK_CACHE_DIR}/e2e/${CLUSTER}.kubeconfig"
 log() { printf 'outer: %s\n' "$*" >&2; }

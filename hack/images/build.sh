@@ -8,7 +8,7 @@
 #   localhost/kindnode/local-path-provisioner  the default StorageClass
 #   localhost/kindnode/node:${K8S_VERSION}     the kind node image: systemd, containerd, runc, CNI plugins,
 #                                              kubelet/kubeadm/kubectl, the images above as /kind/images/*.tar
-#   localhost/kindnode/capk-manager:dev        the provider's manager (cmd/provider)
+#   localhost/kindnode/capkn-manager:dev       the provider's manager (cmd/provider)
 #   localhost/kindnode/certissuer:dev          cert-manager's stand-in for the e2e run (hack/e2e/certissuer)
 #   ${CAPI_IMAGE_REPOSITORY}/{cluster-api,kubeadm-bootstrap,kubeadm-control-plane}-controller:${CAPI_VERSION}
 #                                              Cluster API's managers (hack/capi-build.sh)
@@ -23,7 +23,7 @@ repo="$(cd "${here}/../.." && pwd)"
 source "${here}/versions.sh"
 
 NODE_IMAGE="${NODE_IMAGE:-localhost/kindnode/node:${K8S_VERSION}}"
-MANAGER_IMAGE="${MANAGER_IMAGE:-localhost/kindnode/capk-manager:dev}"
+MANAGER_IMAGE="${MANAGER_IMAGE:-localhost/kindnode/capkn-manager:dev}"
 TOOLS_IMAGE="localhost/kindnode/debian-tools:${DEBIAN_SUITE}"
 NODE_BASE_IMAGE="localhost/kindnode/node-base:${DEBIAN_SUITE}"
 LOCAL_PATH_IMAGE="localhost/kindnode/local-path-provisioner:${LOCAL_PATH_VERSION}"

@@ -137,11 +137,11 @@ func TestInfrastructureComponents(t *testing.T) {
 			},
 		},
 		"Manager": {
-			reason: "The manager runs as container manager of capk-controller-manager, with the flags Cluster API providers take.",
+			reason: "The manager runs as container manager of capkn-controller-manager, with the flags Cluster API providers take.",
 			check: func(t *testing.T) string {
-				d := find(objs, "Deployment", "capk-controller-manager")
+				d := find(objs, "Deployment", "capkn-controller-manager")
 				if d == nil {
-					return "no Deployment capk-controller-manager"
+					return "no Deployment capkn-controller-manager"
 				}
 				containers, _, _ := unstructured.NestedSlice(d.Object, "spec", "template", "spec", "containers")
 				sa, _, _ := unstructured.NestedString(d.Object, "spec", "template", "spec", "serviceAccountName")
@@ -154,8 +154,8 @@ func TestInfrastructureComponents(t *testing.T) {
 				args, _, _ := unstructured.NestedStringSlice(c, "args")
 				want := map[string]any{
 					"name":           "manager",
-					"image":          "localhost/kindnode/capk-manager:dev",
-					"serviceAccount": "capk-manager",
+					"image":          "localhost/kindnode/capkn-manager:dev",
+					"serviceAccount": "capkn-manager",
 					"liveness":       map[string]any{"path": "/healthz", "port": "healthz"},
 					"readiness":      map[string]any{"path": "/readyz", "port": "healthz"},
 					"leader":         true,
@@ -180,9 +180,9 @@ func TestInfrastructureComponents(t *testing.T) {
 		"AggregatedRole": {
 			reason: "Cluster API's and KCP's managers get access to the infrastructure kinds through ClusterRole aggregation.",
 			check: func(t *testing.T) string {
-				r := find(objs, "ClusterRole", "capk-aggregated-manager-role")
+				r := find(objs, "ClusterRole", "capkn-aggregated-manager-role")
 				if r == nil {
-					return "no ClusterRole capk-aggregated-manager-role"
+					return "no ClusterRole capkn-aggregated-manager-role"
 				}
 				want := map[string]string{
 					"cluster.x-k8s.io/aggregate-to-manager":                      "true",

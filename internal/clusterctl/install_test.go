@@ -40,7 +40,7 @@ func TestInfrastructureComponentsApply(t *testing.T) {
 	}
 	for _, o := range objs {
 		err := kube.Apply(ctx, client.ApplyConfigurationFromUnstructured(o.DeepCopy()), client.DryRunAll,
-			client.FieldOwner("capk-clusterctl-test"), client.ForceOwnership)
+			client.FieldOwner("capkn-clusterctl-test"), client.ForceOwnership)
 		if err != nil {
 			t.Errorf("the API server rejects %s: %v", ref(o), err)
 		}
@@ -48,18 +48,18 @@ func TestInfrastructureComponentsApply(t *testing.T) {
 	for _, o := range objs {
 		switch o.GetKind() {
 		case "Namespace", "ServiceAccount", "ClusterRole", "ClusterRoleBinding":
-			if err := kube.Apply(ctx, client.ApplyConfigurationFromUnstructured(o), client.FieldOwner("capk-clusterctl-test")); err != nil {
+			if err := kube.Apply(ctx, client.ApplyConfigurationFromUnstructured(o), client.FieldOwner("capkn-clusterctl-test")); err != nil {
 				t.Fatalf("cannot apply %s: %v", ref(o), err)
 			}
 		}
 	}
 	// The namespace enforces the restricted Pod Security level; the manager's Pod must meet it.
-	if d := find(objs, "Deployment", "capk-controller-manager"); d == nil {
-		t.Error("no Deployment capk-controller-manager")
+	if d := find(objs, "Deployment", "capkn-controller-manager"); d == nil {
+		t.Error("no Deployment capkn-controller-manager")
 	} else {
 		spec, _, _ := unstructured.NestedMap(d.Object, "spec", "template", "spec")
 		pod := &unstructured.Unstructured{Object: map[string]any{"apiVersion": "v1", "kind": "Pod", "spec": spec}}
-		pod.SetName("capk-controller-manager-pod-security")
+		pod.SetName("capkn-controller-manager-pod-security")
 		pod.SetNamespace(providerNamespace)
 		if err := kube.Create(ctx, pod, client.DryRunAll); err != nil {
 			t.Errorf("the manager's Pod does not meet its namespace's Pod Security level: %v", err)
@@ -69,14 +69,14 @@ func TestInfrastructureComponentsApply(t *testing.T) {
 	// No kube-controller-manager aggregates ClusterRoles here, so Cluster API's manager is stood in for by a
 	// user bound to the aggregated role directly.
 	capi := &rbacv1.ClusterRoleBinding{}
-	capi.Name = "capk-test-capi-manager"
-	capi.RoleRef = rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "ClusterRole", Name: "capk-aggregated-manager-role"}
+	capi.Name = "capkn-test-capi-manager"
+	capi.RoleRef = rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "ClusterRole", Name: "capkn-aggregated-manager-role"}
 	capi.Subjects = []rbacv1.Subject{{APIGroup: rbacv1.GroupName, Kind: "User", Name: "capi-manager"}}
 	if err := kube.Create(ctx, capi); err != nil {
 		t.Fatal(err)
 	}
 
-	manager := "system:serviceaccount:" + providerNamespace + ":capk-manager"
+	manager := "system:serviceaccount:" + providerNamespace + ":capkn-manager"
 	type access struct{ user, verb, group, resource, subresource string }
 	cases := map[string]struct {
 		reason string

@@ -42,7 +42,7 @@ import (
 const version = "v0.1.0"
 
 // providerNamespace is where clusterctl init puts the provider.
-const providerNamespace = "capk-system"
+const providerNamespace = "capkn-system"
 
 var (
 	// release is the directory of the release: infrastructure-components.yaml, metadata.yaml, templates.
@@ -65,7 +65,7 @@ func TestMain(m *testing.M) {
 }
 
 func run(m *testing.M) int {
-	tmp, err := os.MkdirTemp("", "capk-clusterctl-")
+	tmp, err := os.MkdirTemp("", "capkn-clusterctl-")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1

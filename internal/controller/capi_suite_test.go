@@ -50,7 +50,7 @@ func startClusterAPI(ctx context.Context) error {
 	cc, err := clustercache.SetupWithManager(ctx, mgr, clustercache.Options{
 		SecretClient: mgr.GetClient(),
 		Cache:        clustercache.CacheOptions{},
-		Client:       clustercache.ClientOptions{UserAgent: "capk-test", QPS: 20, Burst: 30},
+		Client:       clustercache.ClientOptions{UserAgent: "capkn-test", QPS: 20, Burst: 30},
 	}, opts)
 	if err != nil {
 		return err
