@@ -14,9 +14,10 @@ See the License for the specific language governing permissions and
 limitations under the License.
 */
 
-// Command kindnode-net writes a node's CNI configuration from what flanneld chose for it (see package
-// nodenet). It runs next to flanneld in the node image's default CNI DaemonSet, sharing /run/flannel and
-// /etc/cni/net.d with the node.
+// Command kindnode-net writes a node's CNI configuration from what flanneld chose for it, and checks that the
+// node reaches its peers through flannel's overlay, saying so on its Node and on a status endpoint (see
+// package nodenet). It runs next to flanneld in the node image's default CNI DaemonSet, sharing /run/flannel
+// and /etc/cni/net.d with the node.
 package main
 
 import (
@@ -42,12 +43,27 @@ func main() {
 		subnetEnv = flag.String("subnet-env", nodenet.SubnetEnvPath, "the subnet file flanneld writes")
 		conf      = flag.String("cni-conf", "/etc/cni/net.d/10-kindnode.conflist", "the CNI configuration written from it")
 		resync    = flag.Duration("resync", time.Minute, "how often the configuration is checked even without a change to the subnet file")
+		reach     reachOptions
 	)
+	flag.StringVar(&reach.node, "node-name", "", "this node's Node; without it, reachability is not checked")
+	flag.StringVar(&reach.statusAddress, "status-address", fmt.Sprintf(":%d", nodenet.StatusPort), "where the node's network status is served")
+	flag.DurationVar(&reach.interval, "probe-interval", 10*time.Second, "how often every peer is probed")
+	flag.DurationVar(&reach.timeout, "probe-timeout", 3*time.Second, "how long a probe waits for its peer")
+	// Longer than the node lifecycle controller takes to call a silent node NotReady (50s), so that a lost
+	// node stops being a peer before it counts as unreachable.
+	flag.DurationVar(&reach.grace, "unreachable-after", 90*time.Second, "how long a peer fails its probes before the network is reported unavailable")
 	klog.InitFlags(nil)
 	flag.Parse()
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
-	if err := run(ctx, *subnetEnv, *conf, *resync); err != nil {
+
+	errs := make(chan error, 2)
+	go func() { errs <- run(ctx, *subnetEnv, *conf, *resync) }()
+	if reach.node != "" {
+		go func() { errs <- checkReach(ctx, reach) }()
+	}
+	// Either loop ending early is a failure; the kubelet restarts the container.
+	if err := <-errs; err != nil {
 		fmt.Fprintf(os.Stderr, "kindnode-net: %v\n", err)
 		os.Exit(1)
 	}
@@ -72,7 +88,7 @@ func run(ctx context.Context, subnetEnv, conf string, resync time.Duration) erro
 	ticker := time.NewTicker(resync)
 	defer ticker.Stop()
 	for {
-		if err := sync(subnetEnv, conf); err != nil {
+		if err := writeConf(subnetEnv, conf); err != nil {
 			klog.ErrorS(err, "writing the CNI configuration", "subnetEnv", subnetEnv)
 		}
 		select {
@@ -87,7 +103,7 @@ func run(ctx context.Context, subnetEnv, conf string, resync time.Duration) erro
 	}
 }
 
-func sync(subnetEnv, conf string) error {
+func writeConf(subnetEnv, conf string) error {
 	data, err := os.ReadFile(subnetEnv)
 	if errors.Is(err, fs.ErrNotExist) {
 		klog.V(1).InfoS("waiting for flanneld", "subnetEnv", subnetEnv)
