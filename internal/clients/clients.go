@@ -32,6 +32,7 @@ import (
 	policyv1 "k8s.io/api/policy/v1"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime"
+	corev1client "k8s.io/client-go/kubernetes/typed/core/v1"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
@@ -60,6 +61,8 @@ type Cluster struct {
 	// Client reads the provider's Pods, Services, PersistentVolumeClaims and PodDisruptionBudgets from
 	// informer caches, Nodes from the API server, and writes to the API server.
 	Client client.Client
+	// Core reaches what Client cannot: the node's network status, through pods/proxy.
+	Core corev1client.CoreV1Interface
 
 	// zones follows the zones of the cluster's Nodes once Registry.Zones asks for them.
 	zones  *zoneTracker
@@ -235,9 +238,15 @@ func (r *Registry) connect(ctx context.Context, cfg *rest.Config) (*Cluster, err
 		cancel()
 		return nil, errors.Wrap(err, errNewClient)
 	}
+	// Subresources controller-runtime's client does not reach: pods/proxy answers in the Pod's own format.
+	core, err := corev1client.NewForConfig(cfg)
+	if err != nil {
+		cancel()
+		return nil, errors.Wrap(err, errNewClient)
+	}
 	// Reconciles read what they created a moment ago: a node Pod the cache has not seen yet would be
 	// created again.
-	c := &Cluster{Config: cfg, Client: NewConsistentClient(cl), cancel: cancel}
+	c := &Cluster{Config: cfg, Client: NewConsistentClient(cl), Core: core, cancel: cancel}
 	c.zones = newZoneTracker(ca, r.syncTimeout, func() { r.zonesChanged(c) })
 	return c, nil
 }

@@ -81,7 +81,10 @@ func Start(ctx context.Context, e *testenv.Env, log logr.Logger, executor func(c
 	}
 	o.Features.Enable(feature.EnableBetaManagementPolicies)
 	clusters := clients.NewRegistry(mgr.GetConfig(), e.Scheme, clients.WithSyncTimeout(10*time.Second))
-	if err := kncontroller.Setup(ctx, mgr, o, nodepod.Options{Clusters: clusters, Executor: executor}, ""); err != nil {
+	// Nodes' network status is read every second: tests wait for it, and no test Pod is a node that answers
+	// unless the test itself plays one.
+	no := nodepod.Options{Clusters: clusters, Executor: executor, NetworkInterval: time.Second}
+	if err := kncontroller.Setup(ctx, mgr, o, no, ""); err != nil {
 		return err
 	}
 	go func() {

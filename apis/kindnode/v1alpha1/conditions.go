@@ -24,6 +24,20 @@ const (
 	TypeBootstrapped xpv2.ConditionType = "Bootstrapped"
 	// TypePodUpToDate says whether the running Pod matches forProvider.
 	TypePodUpToDate xpv2.ConditionType = "PodUpToDate"
+	// TypeNetworkReady says whether the node reaches its peers through the default pod network, as the node
+	// itself reports it. Absent until the node first answers, and when disableDefaultCNI is set. False makes
+	// Ready False.
+	TypeNetworkReady xpv2.ConditionType = "NetworkReady"
+)
+
+// Reasons of the NetworkReady condition, and of Ready when the network makes it False.
+const (
+	// ReasonNetworkAvailable: the node reaches every peer through the overlay.
+	ReasonNetworkAvailable xpv2.ConditionReason = "PodNetworkAvailable"
+	// ReasonNetworkUnavailable: a peer has been unreachable for a while; the message names it.
+	ReasonNetworkUnavailable xpv2.ConditionReason = "PodNetworkUnavailable"
+	// ReasonNetworkUnknown: the node answered before but does not now; the message says why.
+	ReasonNetworkUnknown xpv2.ConditionReason = "NetworkStatusUnknown"
 )
 
 // Reasons of the Bootstrapped condition.

@@ -69,6 +69,8 @@ type Options struct {
 	// Executor runs bootstrap commands in a node Pod; pods/exec through the outer cluster's API server when
 	// nil.
 	Executor func(cfg *rest.Config, namespace, pod, container string) bootstrap.Executor
+	// NetworkInterval is how often each node's network status is read; networkInterval when zero.
+	NetworkInterval time.Duration
 }
 
 // podExecutor runs commands in a node Pod through pods/exec.
@@ -92,6 +94,15 @@ func Setup(mgr ctrl.Manager, o controller.Options, no Options) error {
 	if err := mgr.Add(boot); err != nil {
 		return errors.Wrap(err, "cannot add the bootstrap runner to the manager")
 	}
+	if no.NetworkInterval == 0 {
+		no.NetworkInterval = networkInterval
+	}
+	nw := newNetworkWatcher(func(nn types.NamespacedName) {
+		done <- event.TypedGenericEvent[*v1alpha1.NodePod]{Object: &v1alpha1.NodePod{ObjectMeta: metav1.ObjectMeta{Namespace: nn.Namespace, Name: nn.Name}}}
+	}, no.NetworkInterval)
+	if err := mgr.Add(nw); err != nil {
+		return errors.Wrap(err, "cannot add the network watcher to the manager")
+	}
 
 	expected := newExpectations()
 	kube := clients.NewConsistentClient(mgr.GetClient())
@@ -102,6 +113,7 @@ func Setup(mgr ctrl.Manager, o controller.Options, no Options) error {
 			usage:           resource.NewProviderConfigUsageTracker(kube, &apisv1alpha1.ProviderConfigUsage{}),
 			clusters:        no.Clusters,
 			boot:            boot,
+			net:             nw,
 			imageRepository: no.ImageRepository,
 			executor:        no.Executor,
 			expected:        expected,
@@ -127,6 +139,7 @@ type connector struct {
 	usage           *resource.ProviderConfigUsageTracker
 	clusters        *clients.Registry
 	boot            *bootstrapper
+	net             *networkWatcher
 	imageRepository string
 	executor        func(cfg *rest.Config, namespace, pod, container string) bootstrap.Executor
 	expected        *expectations
@@ -140,13 +153,14 @@ func (c *connector) Connect(ctx context.Context, cr *v1alpha1.NodePod) (managed.
 	case outer == nil:
 		return clients.Nothing[*v1alpha1.NodePod]{}, nil
 	}
-	return &external{kube: c.kube, outer: outer, boot: c.boot, imageRepository: c.imageRepository, executor: c.executor, expected: c.expected}, nil
+	return &external{kube: c.kube, outer: outer, boot: c.boot, net: c.net, imageRepository: c.imageRepository, executor: c.executor, expected: c.expected}, nil
 }
 
 type external struct {
 	kube            client.Client
 	outer           *clients.Cluster
 	boot            *bootstrapper
+	net             *networkWatcher
 	imageRepository string
 	executor        func(cfg *rest.Config, namespace, pod, container string) bootstrap.Executor
 
@@ -185,6 +199,7 @@ func (e *external) Observe(ctx context.Context, cr *v1alpha1.NodePod) (managed.E
 	pod := &corev1.Pod{}
 	if err := e.outer.Client.Get(ctx, types.NamespacedName{Namespace: n.Namespace, Name: n.Name}, pod); err != nil {
 		if kerrors.IsNotFound(err) {
+			e.net.forget(types.NamespacedName{Namespace: cr.GetNamespace(), Name: cr.GetName()})
 			return observeGone(cr, n), nil
 		}
 		return managed.ExternalObservation{}, errors.Wrap(err, errGetPod)
@@ -199,6 +214,7 @@ func (e *external) Observe(ctx context.Context, cr *v1alpha1.NodePod) (managed.E
 	if meta.WasDeleted(cr) {
 		// The Pod is going; report it until it is gone so the finalizer outlives it. How it goes is not
 		// worth a status write per step: the NodePod goes with it.
+		e.net.forget(types.NamespacedName{Namespace: cr.GetNamespace(), Name: cr.GetName()})
 		return managed.ExternalObservation{ResourceExists: true, ResourceUpToDate: true}, nil
 	}
 
@@ -213,6 +229,7 @@ func (e *external) Observe(ctx context.Context, cr *v1alpha1.NodePod) (managed.E
 	}
 
 	e.observeBootstrap(ctx, cr, pod)
+	e.observeNetwork(cr, pod)
 	setReady(cr, pod)
 
 	upToDate := true
@@ -256,14 +273,18 @@ func podUpToDate(s corev1.ConditionStatus, r xpv2.ConditionReason, msg string) x
 	return xpv2.Condition{Type: v1alpha1.TypePodUpToDate, Status: s, Reason: r, Message: msg, LastTransitionTime: metav1.Now()}
 }
 
-// setReady makes Ready tell whether the node is up: its Pod is ready and its bootstrap, if any, completed.
+// setReady makes Ready tell whether the node is up: its Pod is ready, its bootstrap, if any, completed, and it
+// does not say its pod network is broken.
 func setReady(cr *v1alpha1.NodePod, pod *corev1.Pod) {
 	available, reason, msg := kindnode.PodAvailability(pod)
-	switch {
+	switch network := cr.GetCondition(v1alpha1.TypeNetworkReady); {
 	case !available:
 		cr.Status.SetConditions(xpv2.Condition{Type: xpv2.TypeReady, Status: corev1.ConditionFalse, Reason: xpv2.ConditionReason(reason), Message: msg, LastTransitionTime: metav1.Now()})
 	case cr.Spec.ForProvider.BootstrapDataSecretRef != nil && !cr.Status.AtProvider.Bootstrapped:
 		cr.Status.SetConditions(xpv2.Unavailable().WithMessage("the node Pod is ready; waiting for its bootstrap to complete (see the Bootstrapped condition)"))
+	case network.Status == corev1.ConditionFalse:
+		cr.Status.SetConditions(xpv2.Condition{Type: xpv2.TypeReady, Status: corev1.ConditionFalse, Reason: v1alpha1.ReasonNetworkUnavailable, LastTransitionTime: metav1.Now(),
+			Message: "the node Pod is ready, but its node says its pod network is broken: " + network.Message})
 	default:
 		cr.Status.SetConditions(xpv2.Available())
 	}
