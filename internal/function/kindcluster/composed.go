@@ -126,25 +126,33 @@ func (o Observed) exists(name resource.Name) bool {
 	return ok && r.Resource != nil && len(r.Resource.Object) > 0
 }
 
-// conditionTrue reports whether the composed resource has condition typ with status True. Crossplane's
-// managed resources, Cluster API's and this provider's objects all keep conditions in status.conditions.
+// conditionTrue reports whether the composed resource has condition typ with status True.
 func (o Observed) conditionTrue(name resource.Name, typ string) bool {
+	status, _ := o.condition(name, typ)
+	return status == string(corev1.ConditionTrue)
+}
+
+// condition returns the status and message of the composed resource's condition typ; empty when it has none.
+// Crossplane's managed resources, Cluster API's and this provider's objects all keep conditions in
+// status.conditions.
+func (o Observed) condition(name resource.Name, typ string) (status, message string) {
 	if !o.exists(name) {
-		return false
+		return "", ""
 	}
 	var conds []struct {
-		Type   string `json:"type"`
-		Status string `json:"status"`
+		Type    string `json:"type"`
+		Status  string `json:"status"`
+		Message string `json:"message"`
 	}
 	if err := o[name].Resource.GetValueInto("status.conditions", &conds); err != nil {
-		return false
+		return "", ""
 	}
 	for _, c := range conds {
 		if c.Type == typ {
-			return c.Status == string(corev1.ConditionTrue)
+			return c.Status, c.Message
 		}
 	}
-	return false
+	return "", ""
 }
 
 // into decodes a field of a composed resource; missing fields leave out unchanged.

@@ -139,6 +139,14 @@ func directNodes(c Cluster, obs Observed, p *PKI, ep Endpoint, out *Output) ([]d
 		out.Status.KubeconfigSecretName = kubeconfigSecretName(c)
 	}
 
+	// why is what the first node that exists and is not ready says of itself.
+	var why string
+	unready := func(name resource.Name, node string) {
+		if _, msg := obs.condition(name, conditionReady); why == "" && msg != "" {
+			why = "; " + node + ": " + msg
+		}
+	}
+
 	// Control-plane nodes join one at a time: etcd adds one member at a time.
 	previousReady := true
 	for i := 0; ; i++ {
@@ -162,6 +170,8 @@ func directNodes(c Cluster, obs Observed, p *PKI, ep Endpoint, out *Output) ([]d
 		ds = append(ds, desired{name, nodePod(c, i, true, bootstrap), ready})
 		if ready {
 			out.Status.ControlPlane.Ready++
+		} else {
+			unready(name, nodeName(c.Name, roleControlPlane, i))
 		}
 		previousReady = previousReady && ready
 	}
@@ -177,15 +187,17 @@ func directNodes(c Cluster, obs Observed, p *PKI, ep Endpoint, out *Output) ([]d
 		ds = append(ds, desired{name, nodePod(c, i, false, c.Name+"-"+roleWorker+"-join"), ready})
 		if ready {
 			out.Status.Workers.Ready++
+		} else {
+			unready(name, nodeName(c.Name, roleWorker, i))
 		}
 	}
 
 	st := &out.Status
 	switch {
 	case st.ControlPlane.Ready < st.ControlPlane.Desired:
-		st.Message = fmt.Sprintf("waiting for control-plane nodes: %d of %d ready", st.ControlPlane.Ready, st.ControlPlane.Desired)
+		st.Message = fmt.Sprintf("waiting for control-plane nodes: %d of %d ready%s", st.ControlPlane.Ready, st.ControlPlane.Desired, why)
 	case st.Workers.Ready < st.Workers.Desired:
-		st.Message = fmt.Sprintf("waiting for worker nodes: %d of %d ready", st.Workers.Ready, st.Workers.Desired)
+		st.Message = fmt.Sprintf("waiting for worker nodes: %d of %d ready%s", st.Workers.Ready, st.Workers.Desired, why)
 	case st.KubeconfigSecretName == "":
 		st.Message = "waiting for the kubeconfig Secret " + kubeconfigSecretName(c)
 	default:

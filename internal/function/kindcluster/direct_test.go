@@ -165,6 +165,17 @@ func TestDirectSteps(t *testing.T) {
 			want:     with(map[string]fnv1.Ready{"control-plane-0": rFalse, "control-plane-1": rTrue, "control-plane-2": rTrue, "worker-0": rTrue, "worker-1": rTrue}),
 			status:   "{ready: false, endpoint: 'https://10.96.0.20:6443', kubeconfigSecretName: demo-kubeconfig, controlPlane: {desired: 3, ready: 2}, workers: {desired: 2, ready: 2}, message: 'waiting for control-plane nodes: 2 of 3 ready'}",
 		},
+		"WorkerNetworkBroken": {
+			reason: "A node that says why it is not ready is quoted.",
+			observed: func() map[string]*structpb.Struct {
+				o := observedUpTo(t, map[string]bool{"control-plane-0": true, "control-plane-1": true, "control-plane-2": true, "worker-0": true})
+				o["worker-1"] = withStatus(t, object(t, "apiVersion: kindnode.dev/v1alpha1\nkind: NodePod\nmetadata: {name: demo-worker-1, namespace: team-a}"),
+					"conditions: [{type: Ready, status: 'False', reason: PodNetworkUnavailable, message: 'its node says its pod network is broken'}]")
+				return o
+			}(),
+			want:   with(map[string]fnv1.Ready{"control-plane-0": rTrue, "control-plane-1": rTrue, "control-plane-2": rTrue, "worker-0": rTrue, "worker-1": rFalse}),
+			status: "{ready: false, endpoint: 'https://10.96.0.20:6443', kubeconfigSecretName: demo-kubeconfig, controlPlane: {desired: 3, ready: 3}, workers: {desired: 2, ready: 1}, message: 'waiting for worker nodes: 1 of 2 ready; demo-worker-1: its node says its pod network is broken'}",
+		},
 		"Ready": {
 			reason:   "Every node ready and the kubeconfig there: the KindCluster is ready.",
 			observed: observedUpTo(t, map[string]bool{"control-plane-0": true, "control-plane-1": true, "control-plane-2": true, "worker-0": true, "worker-1": true}),
