@@ -96,7 +96,9 @@ type jsonPatchOp struct {
 	Value string `json:"value,omitempty"`
 }
 
-// AddFinalizer adds the finalizer to obj, unless it has it.
+// AddFinalizer adds the finalizer to obj, unless it has it. Only obj's finalizers and resource version take
+// the API server's answer: the managed reconciler adds the finalizer after Observe, and the status Observe
+// found, not written yet, would otherwise give way to the stored one and be lost with the next status write.
 func (f *PatchingFinalizer) AddFinalizer(ctx context.Context, obj resource.Object) error {
 	if meta.FinalizerExists(obj, f.finalizer) {
 		return nil
@@ -105,9 +107,17 @@ func (f *PatchingFinalizer) AddFinalizer(ctx context.Context, obj resource.Objec
 	if !ok {
 		return errors.New(errAddFinalizer)
 	}
-	meta.AddFinalizer(obj, f.finalizer)
-	err := f.client.Patch(ctx, obj, client.MergeFromWithOptions(orig, client.MergeFromWithOptimisticLock{}))
-	return errors.Wrap(err, errAddFinalizer)
+	patched, ok := obj.DeepCopyObject().(client.Object)
+	if !ok {
+		return errors.New(errAddFinalizer)
+	}
+	meta.AddFinalizer(patched, f.finalizer)
+	if err := f.client.Patch(ctx, patched, client.MergeFromWithOptions(orig, client.MergeFromWithOptimisticLock{})); err != nil {
+		return errors.Wrap(err, errAddFinalizer)
+	}
+	obj.SetFinalizers(patched.GetFinalizers())
+	obj.SetResourceVersion(patched.GetResourceVersion())
+	return nil
 }
 
 // RemoveFinalizer removes the finalizer from obj, unless it does not have it.

@@ -124,6 +124,35 @@ func TestPatchingFinalizer(t *testing.T) {
 	}
 }
 
+// TestAddFinalizerKeepsObservedStatus adds the finalizer to an object whose status was changed in memory, as
+// Observe changes a managed resource's before the managed reconciler adds its finalizer: the status stays for
+// the status write to come, the finalizer and the resource version are the stored ones.
+func TestAddFinalizerKeepsObservedStatus(t *testing.T) {
+	ctx := context.Background()
+	c := fakeClient(t, podWithFinalizers())
+	obj := &corev1.Pod{}
+	if err := c.Get(ctx, client.ObjectKey{Namespace: "ns", Name: "p"}, obj); err != nil {
+		t.Fatal(err)
+	}
+	obj.Status.Message = "observed, not written yet"
+	if err := NewPatchingFinalizer(c, ours).AddFinalizer(ctx, obj); err != nil {
+		t.Fatal(err)
+	}
+	stored := &corev1.Pod{}
+	if err := c.Get(ctx, client.ObjectKey{Namespace: "ns", Name: "p"}, stored); err != nil {
+		t.Fatal(err)
+	}
+	if obj.Status.Message != "observed, not written yet" {
+		t.Errorf("the status in memory became %q", obj.Status.Message)
+	}
+	if diff := cmp.Diff(stored.Finalizers, obj.Finalizers); diff != "" {
+		t.Errorf("finalizers in memory: -stored, +got:\n%s", diff)
+	}
+	if obj.ResourceVersion != stored.ResourceVersion {
+		t.Errorf("resource version in memory %s, stored %s", obj.ResourceVersion, stored.ResourceVersion)
+	}
+}
+
 func TestPatchingCriticalAnnotationUpdater(t *testing.T) {
 	cases := map[string]struct {
 		reason       string
