@@ -47,6 +47,7 @@ NS="${INNER_NAMESPACE:-default}"
 CONTROL_PLANES="${CONTROL_PLANES:-1}"
 step() { printf '\n==> %s (%s)\n' "$*" "$(date +%H:%M:%S)"; }
 source "${here}/faults.sh"
+source "${here}/network.sh"
 
 outer_kubeconfig() { bash "${here}/outer.sh" kubeconfig; }
 outer() { kubectl --kubeconfig "$(outer_kubeconfig)" "$@"; }
@@ -448,6 +449,7 @@ case "${1:-up}" in
   crossplane) crossplane_up ;;
   crossplane-only) crossplane_only ;;
   faults) faults ;;
+  network) network_fault ;;
   persist) persist ;;
   crs-cni) crs_cni ;;
   check) check ;;
@@ -457,7 +459,7 @@ case "${1:-up}" in
   all)
     start=$(date +%s)
     base="${NAME}"
-    MODE=capi; up; check; scale 2; check; scale 1; delete
+    MODE=capi; up; check; network_fault; scale 2; check; scale 1; delete
     NAME="${base}-crs"; crs_cni; check; delete
     NAME="${base}-faults"; faults; delete
     NAME="${base}-persist"; persist; delete
@@ -470,5 +472,5 @@ case "${1:-up}" in
     down
     echo "end-to-end run passed in $(( $(date +%s) - start )) s"
     ;;
-  *) echo "usage: [MODE=capi|kindcluster-direct|kindcluster-capi] $0 [up|outer|crossplane|crossplane-only|create|check|scale N|faults|persist|crs-cni|delete|down|all]" >&2; exit 2 ;;
+  *) echo "usage: [MODE=capi|kindcluster-direct|kindcluster-capi] $0 [up|outer|crossplane|crossplane-only|create|check|network|scale N|faults|persist|crs-cni|delete|down|all]" >&2; exit 2 ;;
 esac
