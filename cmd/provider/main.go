@@ -73,7 +73,7 @@ func run() error {
 		qps              = fs.Float32("kube-api-qps", 500, "The most API requests per second to each cluster, the provider's own and each outer cluster.")
 		burst            = fs.Int("kube-api-burst", 1000, "How many API requests may go out at once above --kube-api-qps.")
 		managementPols   = fs.Bool("enable-management-policies", true, "Honour spec.managementPolicies.")
-		createDelete     = fs.Bool("record-create-delete-events", false, "Record a Normal event each time a managed resource's outer object is created or deleted; its Ready condition says the same.")
+		createDelete     = fs.Bool("record-create-delete-events", false, "Record a Normal event each time a managed resource's outer object is created, updated (a node's bootstrap started, its Pod's labels changed) or deleted; its conditions say the same.")
 		metricsAddr      = fs.String("metrics-bind-address", ":8080", "Where the metrics endpoint listens; 0 turns it off.")
 		probeAddr        = fs.String("health-probe-bind-address", ":8081", "Where the health and readiness probes listen; 0 turns them off.")
 		pprofAddr        = fs.String("pprof-bind-address", "0", "Where Go's pprof endpoints (/debug/pprof/) listen; 0 turns them off.")
@@ -142,7 +142,7 @@ func run() error {
 		MetricOptions:           &controller.MetricOptions{MRMetrics: mrMetrics},
 	}
 	if !*createDelete {
-		o.EventFilterFunctions = append(o.EventFilterFunctions, reconciler.SkipCreatedDeleted)
+		o.EventFilterFunctions = append(o.EventFilterFunctions, reconciler.SkipCreatedUpdatedDeleted)
 	}
 	if *managementPols {
 		o.Features.Enable(feature.EnableBetaManagementPolicies)

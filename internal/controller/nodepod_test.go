@@ -476,3 +476,65 @@ func TestNodePodBootstrapSucceeds(t *testing.T) {
 		t.Errorf("the bootstrap ran again: %d commands sent to the node, then %d", before, after)
 	}
 }
+
+// TestNodePodObserveOnlyNeverExecs observes a running node Pod whose NodePod may only observe: its bootstrap
+// is due, and nothing runs in the node until the management policies allow updates.
+func TestNodePodObserveOnlyNeverExecs(t *testing.T) {
+	ctx := context.Background()
+	ns := newNamespace(t)
+	name := fakeExecPrefix + "observed"
+	data := "#cloud-config\nruncmd:\n- 'kubeadm join --config /run/kubeadm/kubeadm.yaml'\n"
+	if err := kube.Create(ctx, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "boot"}, Data: map[string][]byte{"value": []byte(data)}}); err != nil {
+		t.Fatal(err)
+	}
+	np := newNodePod(ns, name, func(np *v1alpha1.NodePod) {
+		np.Spec.ForProvider.BootstrapDataSecretRef = &v1alpha1.BootstrapDataSecretReference{Name: "boot"}
+		np.Spec.ManagementPolicies = xpv2.ManagementPolicies{xpv2.ManagementActionObserve}
+		// An Observe-only managed resource names what it observes.
+		meta.SetExternalName(np, name)
+	})
+	// An Observe-only NodePod creates no Pod: the Pod it observes is made as the provider would have made it.
+	pod, err := kindnode.BuildPod(kindnode.Node{
+		Name: name, Namespace: ns, Params: np.Spec.ForProvider,
+		Owner: kindnode.Owner{Kind: v1alpha1.NodePodKind, Name: name, Namespace: ns},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := kube.Create(ctx, pod); err != nil {
+		t.Fatal(err)
+	}
+	markRunningReady(t, pod)
+	if err := kube.Create(ctx, np); err != nil {
+		t.Fatal(err)
+	}
+
+	waitFor(t, "Bootstrapped False, ReadyToBootstrap", func() error {
+		c := getNodePod(t, ns, name).Status.GetCondition(v1alpha1.TypeBootstrapped)
+		if c.Reason != v1alpha1.ReasonReadyToBootstrap || !strings.Contains(c.Message, "managementPolicies") {
+			return fmt.Errorf("Bootstrapped is %s %s: %s", c.Status, c.Reason, c.Message)
+		}
+		return nil
+	})
+	// The reconcile that wrote the condition would have started the bootstrap before it wrote it, and the
+	// bootstrap's first command goes out at once.
+	if n := sent.to(ns, name); n != 0 {
+		t.Fatalf("an Observe-only NodePod sent %d commands to its node", n)
+	}
+
+	// Allowed to update, the same NodePod bootstraps the node: the commands above would have been seen.
+	waitFor(t, "management policies allowing updates", func() error {
+		np := getNodePod(t, ns, name)
+		np.Spec.ManagementPolicies = xpv2.ManagementPolicies{xpv2.ManagementActionObserve, xpv2.ManagementActionUpdate}
+		return kube.Update(ctx, np)
+	})
+	waitFor(t, "Bootstrapped True", func() error {
+		if c := getNodePod(t, ns, name).Status.GetCondition(v1alpha1.TypeBootstrapped); c.Status != corev1.ConditionTrue {
+			return fmt.Errorf("Bootstrapped is %s %s: %s", c.Status, c.Reason, c.Message)
+		}
+		return nil
+	})
+	if sent.to(ns, name) == 0 {
+		t.Fatal("the bootstrap sent nothing to the node")
+	}
+}

@@ -45,6 +45,7 @@ const (
 	ReasonNoBootstrapData      xpv2.ConditionReason = "NoBootstrapData"
 	ReasonWaitingForData       xpv2.ConditionReason = "WaitingForBootstrapData"
 	ReasonWaitingForPod        xpv2.ConditionReason = "WaitingForPod"
+	ReasonReadyToBootstrap     xpv2.ConditionReason = "ReadyToBootstrap"
 	ReasonBootstrapping        xpv2.ConditionReason = "Bootstrapping"
 	ReasonBootstrapFailed      xpv2.ConditionReason = "BootstrapFailed"
 	ReasonBootstrapSucceeded   xpv2.ConditionReason = "BootstrapSucceeded"

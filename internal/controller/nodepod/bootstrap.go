@@ -124,7 +124,7 @@ func bootstrapped(s corev1.ConditionStatus, r xpv2.ConditionReason, msg string) 
 	return xpv2.Condition{Type: v1alpha1.TypeBootstrapped, Status: s, Reason: r, Message: msg, LastTransitionTime: metav1.Now()}
 }
 
-// observeBootstrap starts the bootstrap of a running node Pod, or reports how far it got.
+// observeBootstrap reports how far the bootstrap of a running node Pod got, or readies its start for Update.
 func (e *external) observeBootstrap(ctx context.Context, cr *v1alpha1.NodePod, pod *corev1.Pod) {
 	ref := cr.Spec.ForProvider.BootstrapDataSecretRef
 	switch {
@@ -189,9 +189,13 @@ func (e *external) observeBootstrap(ctx context.Context, cr *v1alpha1.NodePod, p
 		cr.Status.SetConditions(bootstrapped(corev1.ConditionFalse, v1alpha1.ReasonInvalidBootstrapData, err.Error()))
 		return
 	}
+	// Observe only reads: running commands in the node is an update of it, which the management policies
+	// may not allow.
 	exec := e.executor(e.outer.Config, pod.Namespace, pod.Name, kindnode.ContainerName)
-	e.boot.start(pod.UID, types.NamespacedName{Namespace: cr.GetNamespace(), Name: cr.GetName()}, exec, append([]bootstrap.Command{waitForBoot}, cmds...))
-	cr.Status.SetConditions(bootstrapped(corev1.ConditionFalse, v1alpha1.ReasonBootstrapping, "started"))
+	uid, nn := pod.UID, types.NamespacedName{Namespace: cr.GetNamespace(), Name: cr.GetName()}
+	e.startBootstrap = func() { e.boot.start(uid, nn, exec, append([]bootstrap.Command{waitForBoot}, cmds...)) }
+	cr.Status.SetConditions(bootstrapped(corev1.ConditionFalse, v1alpha1.ReasonReadyToBootstrap,
+		"the node runs and its bootstrap data is read; the bootstrap starts with the NodePod's next update, which spec.managementPolicies must allow"))
 }
 
 // metaData is the instance metadata bootstrap templates may read, as {{ ds.meta_data.<key> }}: enough for

@@ -168,6 +168,8 @@ type external struct {
 	expected *expectations
 	// terminating is the Pod Observe found being deleted already; nil when it found none.
 	terminating *corev1.Pod
+	// startBootstrap starts the bootstrap Observe found due; nil when none is.
+	startBootstrap func()
 }
 
 // node is what the engine needs to build the NodePod's outer objects.
@@ -253,7 +255,7 @@ func (e *external) Observe(ctx context.Context, cr *v1alpha1.NodePod) (managed.E
 
 	return managed.ExternalObservation{
 		ResourceExists:    true,
-		ResourceUpToDate:  upToDate,
+		ResourceUpToDate:  upToDate && e.startBootstrap == nil,
 		ConnectionDetails: connectionDetails(cr),
 	}, nil
 }
@@ -313,6 +315,10 @@ func (e *external) Create(ctx context.Context, cr *v1alpha1.NodePod) (managed.Ex
 }
 
 func (e *external) Update(ctx context.Context, cr *v1alpha1.NodePod) (managed.ExternalUpdate, error) {
+	if e.startBootstrap != nil {
+		e.startBootstrap()
+		cr.Status.SetConditions(bootstrapped(corev1.ConditionFalse, v1alpha1.ReasonBootstrapping, "started"))
+	}
 	n := e.node(cr)
 	pod := &corev1.Pod{}
 	if err := e.outer.Client.Get(ctx, types.NamespacedName{Namespace: n.Namespace, Name: n.Name}, pod); err != nil {

@@ -22,18 +22,20 @@ import (
 	"github.com/crossplane/crossplane-runtime/v2/pkg/event"
 )
 
-// The reasons of the Normal events the managed reconciler records whenever it requested the creation or the
-// deletion of an external resource.
+// The reasons of the Normal events the managed reconciler records whenever it requested the creation, the
+// update or the deletion of an external resource.
 const (
 	ReasonCreated event.Reason = "CreatedExternalResource"
+	ReasonUpdated event.Reason = "UpdatedExternalResource"
 	ReasonDeleted event.Reason = "DeletedExternalResource"
 )
 
-// SkipCreatedDeleted is an event filter that drops the managed reconciler's Normal events of a requested
-// create or delete. They are one or two API requests per managed resource and say what its Ready condition
-// says, Creating or Deleting; warnings and every other event stay.
-func SkipCreatedDeleted(_ runtime.Object, e event.Event) bool {
-	return e.Type == event.TypeNormal && (e.Reason == ReasonCreated || e.Reason == ReasonDeleted)
+// SkipCreatedUpdatedDeleted is an event filter that drops the managed reconciler's Normal events of a requested
+// create, update or delete. They are an API request each per managed resource (a NodePod is created, updated
+// once to start its bootstrap, and deleted) and say what its conditions say: Ready Creating or Deleting,
+// Bootstrapped Bootstrapping; warnings and every other event stay.
+func SkipCreatedUpdatedDeleted(_ runtime.Object, e event.Event) bool {
+	return e.Type == event.TypeNormal && (e.Reason == ReasonCreated || e.Reason == ReasonUpdated || e.Reason == ReasonDeleted)
 }
 
 // A filteringRecorder drops the events any of its filters matches. crossplane-runtime's APIRecorder takes

@@ -32,17 +32,18 @@ type events struct{ reasons *[]event.Reason }
 func (e events) Event(_ runtime.Object, ev event.Event)   { *e.reasons = append(*e.reasons, ev.Reason) }
 func (e events) WithAnnotations(...string) event.Recorder { return e }
 
-func TestSkipCreatedDeleted(t *testing.T) {
+func TestSkipCreatedUpdatedDeleted(t *testing.T) {
 	var got []event.Reason
 	// The managed reconciler adds annotations to its recorder before every event; the filter must survive.
-	r := NewFilteringRecorder(events{reasons: &got}, SkipCreatedDeleted).WithAnnotations("external-name", "n")
+	r := NewFilteringRecorder(events{reasons: &got}, SkipCreatedUpdatedDeleted).WithAnnotations("external-name", "n")
 	r.Event(nil, event.Normal(ReasonCreated, "Successfully requested creation of external resource"))
 	r.Event(nil, event.Normal(ReasonDeleted, "Successfully requested deletion of external resource"))
-	r.Event(nil, event.Normal("UpdatedExternalResource", "Successfully requested update of external resource"))
+	r.Event(nil, event.Normal(ReasonUpdated, "Successfully requested update of external resource"))
+	r.Event(nil, event.Normal("ProviderConfigUsed", "another Normal event"))
 	r.Event(nil, event.Warning(ReasonCreated, errors.New("a warning with the same reason")))
 	r.Event(nil, event.Warning("CannotObserveExternalResource", errors.New("boom")))
 
-	want := []event.Reason{"UpdatedExternalResource", ReasonCreated, "CannotObserveExternalResource"}
+	want := []event.Reason{"ProviderConfigUsed", ReasonCreated, "CannotObserveExternalResource"}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("recorded events: -want, +got:\n%s", diff)
 	}
