@@ -25,6 +25,7 @@ import (
 	ctrl "sigs.k8s.io/controller-runtime"
 
 	"github.com/crossplane/crossplane-runtime/v2/pkg/controller"
+	"github.com/crossplane/crossplane-runtime/v2/pkg/errors"
 	"github.com/crossplane/crossplane-runtime/v2/pkg/reconciler/customresourcesgate"
 
 	infrav1 "github.com/kindnode/cluster-api-provider-kubernetes/apis/infrastructure/v1alpha1"
@@ -41,34 +42,58 @@ import (
 
 // Setup adds every controller of the provider to mgr. Each starts once the CRDs it serves and reads exist:
 // with Crossplane's safe-start a provider's managed resource definitions may be activated one by one, long
-// after the provider starts, and a Crossplane-only installation has no Cluster API CRDs at all.
+// after the provider starts, and a Crossplane-only installation has no Cluster API CRDs at all. A controller
+// that cannot be set up then stops mgr with the error: a provider without one of its controllers must not
+// run on as if healthy.
 func Setup(ctx context.Context, mgr ctrl.Manager, o controller.Options, no nodepod.Options, watchFilter string) error {
 	if err := customresourcesgate.Setup(mgr, o); err != nil {
 		return err
 	}
-	setupManaged(mgr, o, no)
-	setupClusterAPI(ctx, mgr, o, no.Clusters, watchFilter)
+	failed := make(setupFailures, 1)
+	if err := mgr.Add(failed); err != nil {
+		return err
+	}
+	setupManaged(mgr, o, no, failed)
+	setupClusterAPI(ctx, mgr, o, no.Clusters, watchFilter, failed)
 	return nil
 }
 
+// setupFailures carries the first gated set-up failure to the manager, which stops with it: gated set-ups run
+// in the gate's goroutine, long after Setup returned. provider-template panics there instead.
+type setupFailures chan error
+
+// Start returns the first failure, or nothing once ctx ends.
+func (f setupFailures) Start(ctx context.Context) error {
+	select {
+	case err := <-f:
+		return err
+	case <-ctx.Done():
+		return nil
+	}
+}
+
+// fail reports err, wrapped with what could not be set up, unless a failure is reported already.
+func (f setupFailures) fail(err error, what string) {
+	if err == nil {
+		return
+	}
+	select {
+	case f <- errors.Wrapf(err, "cannot set up the %s", what):
+	default:
+	}
+}
+
 // setupManaged adds the ProviderConfig, NodePod and NodeService controllers once their CRDs exist.
-func setupManaged(mgr ctrl.Manager, o controller.Options, no nodepod.Options) {
-	log := o.Logger
+func setupManaged(mgr ctrl.Manager, o controller.Options, no nodepod.Options, failed setupFailures) {
 	configs := []schema.GroupVersionKind{apisv1alpha1.ProviderConfigGroupVersionKind, apisv1alpha1.ClusterProviderConfigGroupVersionKind, apisv1alpha1.ProviderConfigUsageGroupVersionKind}
 	o.Gate.Register(func() {
-		if err := config.Setup(mgr, o); err != nil {
-			log.Info("Cannot set up the ProviderConfig controllers", "error", err)
-		}
+		failed.fail(config.Setup(mgr, o), "ProviderConfig controllers")
 	}, configs...)
 	o.Gate.Register(func() {
-		if err := nodepod.Setup(mgr, o, no); err != nil {
-			log.Info("Cannot set up the NodePod controller", "error", err)
-		}
+		failed.fail(nodepod.Setup(mgr, o, no), "NodePod controller")
 	}, append(configs, v1alpha1.NodePodGroupVersionKind)...)
 	o.Gate.Register(func() {
-		if err := nodeservice.Setup(mgr, o, no.Clusters); err != nil {
-			log.Info("Cannot set up the NodeService controller", "error", err)
-		}
+		failed.fail(nodeservice.Setup(mgr, o, no.Clusters), "NodeService controller")
 	}, append(configs, v1alpha1.NodeServiceGroupVersionKind, v1alpha1.NodePodGroupVersionKind)...)
 }
 
@@ -76,19 +101,16 @@ func setupManaged(mgr ctrl.Manager, o controller.Options, no nodepod.Options) {
 // the provider's own exist. Each reads through a client that waits for the cache to see its own writes: a
 // reconcile that starts right after the previous one wrote would otherwise read the object as it was, and
 // its status write would fail with a conflict and be retried.
-func setupClusterAPI(ctx context.Context, mgr ctrl.Manager, o controller.Options, clusters *clients.Registry, watchFilter string) {
-	log := o.Logger
+func setupClusterAPI(ctx context.Context, mgr ctrl.Manager, o controller.Options, clusters *clients.Registry, watchFilter string, failed setupFailures) {
 	copts := o.ForControllerRuntime()
 	o.Gate.Register(func() {
-		if err := (&kubernetescluster.Reconciler{Client: clients.NewConsistentClient(mgr.GetClient()), Clusters: clusters, WatchFilterValue: watchFilter}).SetupWithManager(ctx, mgr, copts); err != nil {
-			log.Info("Cannot set up the KubernetesCluster controller", "error", err)
-		}
+		failed.fail((&kubernetescluster.Reconciler{Client: clients.NewConsistentClient(mgr.GetClient()), Clusters: clusters, WatchFilterValue: watchFilter}).SetupWithManager(ctx, mgr, copts),
+			"KubernetesCluster controller")
 	}, infrav1.GroupVersion.WithKind("KubernetesCluster"), clusterv1.GroupVersion.WithKind("Cluster"),
 		v1alpha1.NodeServiceGroupVersionKind, apisv1alpha1.ProviderConfigGroupVersionKind)
 	o.Gate.Register(func() {
-		if err := (&kubernetesmachine.Reconciler{Client: clients.NewConsistentClient(mgr.GetClient()), WatchFilterValue: watchFilter}).SetupWithManager(ctx, mgr, copts); err != nil {
-			log.Info("Cannot set up the KubernetesMachine controller", "error", err)
-		}
+		failed.fail((&kubernetesmachine.Reconciler{Client: clients.NewConsistentClient(mgr.GetClient()), WatchFilterValue: watchFilter}).SetupWithManager(ctx, mgr, copts),
+			"KubernetesMachine controller")
 	}, infrav1.GroupVersion.WithKind("KubernetesMachine"), infrav1.GroupVersion.WithKind("KubernetesCluster"),
 		clusterv1.GroupVersion.WithKind("Machine"), clusterv1.GroupVersion.WithKind("Cluster"), v1alpha1.NodePodGroupVersionKind)
 }

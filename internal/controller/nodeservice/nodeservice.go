@@ -159,7 +159,9 @@ func controlPlaneNodes(ctx context.Context, kube client.Client, namespace, clust
 	return n, nil
 }
 
-// nodePodToNodeServices maps a NodePod to the NodeServices of its cluster, whose budgets count it.
+// nodePodToNodeServices maps a NodePod to the NodeServices of its cluster, whose budgets count it. A map
+// function cannot return an error: one that cannot list says so in the log, and the budgets are counted again
+// at the next poll.
 func nodePodToNodeServices(kube client.Client) handler.MapFunc {
 	return func(ctx context.Context, o client.Object) []reconcile.Request {
 		np, ok := o.(*v1alpha1.NodePod)
@@ -168,6 +170,8 @@ func nodePodToNodeServices(kube client.Client) handler.MapFunc {
 		}
 		l := &v1alpha1.NodeServiceList{}
 		if err := kube.List(ctx, l, client.InNamespace(np.Namespace)); err != nil {
+			ctrl.LoggerFrom(ctx).Error(err, "cannot list the NodeServices whose disruption budget counts a control-plane NodePod; they count it again at their next poll",
+				"nodePod", client.ObjectKeyFromObject(np))
 			return nil
 		}
 		var reqs []reconcile.Request
