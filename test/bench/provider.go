@@ -17,7 +17,6 @@ limitations under the License.
 package bench
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"fmt"
@@ -25,9 +24,11 @@ import (
 	"net/http"
 	"os/exec"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"time"
+
+	"github.com/prometheus/common/expfmt"
+	"github.com/prometheus/common/model"
 
 	"github.com/kindnode/cluster-api-provider-kubernetes/internal/testenv"
 )
@@ -162,9 +163,9 @@ func get(ctx context.Context, c *http.Client, url string) ([]byte, error) {
 // server refused or failed are counted apart, as METHOD(code): a conflict is a write based on a stale read,
 // and that is worth seeing among the requests it wasted.
 func parseRequests(r io.Reader) (map[string]float64, error) {
-	byMethod, err := sumSeries(r, requestsMetric, func(series string) string {
-		k := label(series, "method")
-		if code := label(series, "code"); code != "" && !strings.HasPrefix(code, "2") {
+	byMethod, err := sumSeries(r, requestsMetric, func(labels map[string]string) string {
+		k := labels["method"]
+		if code := labels["code"]; code != "" && !strings.HasPrefix(code, "2") {
 			k += "(" + code + ")"
 		}
 		return k
@@ -177,38 +178,21 @@ func parseRequests(r io.Reader) (map[string]float64, error) {
 
 // sumSeries adds up the series of the counter metric in the Prometheus text format of r under the key keyOf
 // makes of each series' labels; it leaves out a series whose key is "".
-func sumSeries(r io.Reader, metric string, keyOf func(series string) string) (map[string]float64, error) {
+func sumSeries(r io.Reader, metric string, keyOf func(labels map[string]string) string) (map[string]float64, error) {
+	parser := expfmt.NewTextParser(model.UTF8Validation)
+	families, err := parser.TextToMetricFamilies(r)
+	if err != nil {
+		return nil, fmt.Errorf("cannot parse the metrics: %w", err)
+	}
 	sums := map[string]float64{}
-	s := bufio.NewScanner(r)
-	s.Buffer(make([]byte, 0, 64*1024), 1024*1024)
-	for s.Scan() {
-		line := s.Text()
-		if !strings.HasPrefix(line, metric+"{") {
-			continue
+	for _, m := range families[metric].GetMetric() {
+		labels := make(map[string]string, len(m.GetLabel()))
+		for _, l := range m.GetLabel() {
+			labels[l.GetName()] = l.GetValue()
 		}
-		i := strings.LastIndexByte(line, '}')
-		if i < 0 {
-			continue
+		if k := keyOf(labels); k != "" {
+			sums[k] += m.GetCounter().GetValue() + m.GetUntyped().GetValue()
 		}
-		k := keyOf(line[:i])
-		if k == "" {
-			continue
-		}
-		v, err := strconv.ParseFloat(strings.TrimSpace(line[i+1:]), 64)
-		if err != nil {
-			return nil, fmt.Errorf("cannot parse %q: %w", line, err)
-		}
-		sums[k] += v
 	}
-	return sums, s.Err()
-}
-
-// label is the value of label name in a Prometheus series, or "" when it has none.
-func label(series, name string) string {
-	_, after, found := strings.Cut(series, name+`="`)
-	if !found {
-		return ""
-	}
-	v, _, _ := strings.Cut(after, `"`)
-	return v
+	return sums, nil
 }

@@ -161,15 +161,15 @@ func (w *writeCounter) writes(ctx context.Context) (map[string]float64, error) {
 // its API group when it has one and its subresource when the write was to one, as
 // "PUT:nodepods.kindnode.dev/status".
 func parseServerWrites(r io.Reader) (map[string]float64, error) {
-	byResource, err := sumSeries(r, serverRequestsMetric, func(series string) string {
-		if !writeVerbs[label(series, "verb")] {
+	byResource, err := sumSeries(r, serverRequestsMetric, func(labels map[string]string) string {
+		if !writeVerbs[labels["verb"]] {
 			return ""
 		}
-		k := label(series, "verb") + ":" + label(series, "resource")
-		if g := label(series, "group"); g != "" {
+		k := labels["verb"] + ":" + labels["resource"]
+		if g := labels["group"]; g != "" {
 			k += "." + g
 		}
-		if sub := label(series, "subresource"); sub != "" {
+		if sub := labels["subresource"]; sub != "" {
 			k += "/" + sub
 		}
 		return k
