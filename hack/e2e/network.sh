@@ -66,7 +66,9 @@ network_fault() {
   echo "NodePod ${nodepod} Ready False: $(wait_until 60 "${start}" condition_is "nodepod/${nodepod}" Ready False)"
   echo "${obj} ${cond} False: $(wait_until 180 "${start}" condition_is "${obj}" "${cond}" False)"
   outer -n "${NS}" get "${obj}" -o jsonpath="{.status.conditions[?(@.type==\"${cond}\")].message}{\"\\n\"}"
-  if [[ "${MODE}" == capi ]]; then
+  if [[ "${MODE}" != capi ]]; then
+    outer -n "${NS}" get "${obj}" -o jsonpath='{.status.message}{"\n"}'
+  else
     outer -n "${NS}" get kubernetesmachines -l "cluster.x-k8s.io/cluster-name=${NAME}" \
       -o jsonpath='{range .items[*]}{.metadata.name}: Ready {.status.conditions[?(@.type=="Ready")].status} {.status.conditions[?(@.type=="NodePodReady")].message}{"\n"}{end}'
   fi
