@@ -55,7 +55,6 @@ func main() {
 	klog.InitFlags(nil)
 	flag.Parse()
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
-	defer stop()
 
 	errs := make(chan error, 2)
 	go func() { errs <- run(ctx, *subnetEnv, *conf, *resync) }()
@@ -63,7 +62,9 @@ func main() {
 		go func() { errs <- checkReach(ctx, reach) }()
 	}
 	// Either loop ending early is a failure; the kubelet restarts the container.
-	if err := <-errs; err != nil {
+	err := <-errs
+	stop()
+	if err != nil {
 		fmt.Fprintf(os.Stderr, "kindnode-net: %v\n", err)
 		os.Exit(1)
 	}
@@ -79,7 +80,7 @@ func run(ctx context.Context, subnetEnv, conf string, resync time.Duration) erro
 	defer func() { _ = w.Close() }()
 	// flanneld replaces the file by a rename, so the directory is watched, not the file.
 	dir := filepath.Dir(subnetEnv)
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	if err := os.MkdirAll(dir, 0o755); err != nil { //nolint:gosec // flanneld's directory, which the node's other readers share.
 		return err
 	}
 	if err := w.Add(dir); err != nil {
@@ -104,7 +105,7 @@ func run(ctx context.Context, subnetEnv, conf string, resync time.Duration) erro
 }
 
 func writeConf(subnetEnv, conf string) error {
-	data, err := os.ReadFile(subnetEnv)
+	data, err := os.ReadFile(subnetEnv) //nolint:gosec // The file flanneld writes, named by a flag.
 	if errors.Is(err, fs.ErrNotExist) {
 		klog.V(1).InfoS("waiting for flanneld", "subnetEnv", subnetEnv)
 		return nil

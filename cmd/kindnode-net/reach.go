@@ -84,7 +84,9 @@ func checkReach(ctx context.Context, o reachOptions) error {
 				return
 			}
 			w.Header().Set("Content-Type", "application/json")
-			_ = json.NewEncoder(w).Encode(s)
+			if err := json.NewEncoder(w).Encode(s); err != nil {
+				klog.ErrorS(err, "serving the network status", "client", r.RemoteAddr)
+			}
 		}),
 	}
 	serveErr := make(chan error, 1)

@@ -185,7 +185,7 @@ func run(provider string, keep bool) error {
 }
 
 func read(path string) (*unstructured.Unstructured, error) {
-	b, err := os.ReadFile(path) //nolint:gosec // The demo reads the repository's own examples.
+	b, err := os.ReadFile(path)
 	if err != nil {
 		return nil, err
 	}
@@ -224,7 +224,7 @@ func ready(ctx context.Context, kube client.Client, kindName string) error {
 			if m["status"] == "True" {
 				return nil
 			}
-			return fmt.Errorf("Ready is %v: %v %v", m["status"], m["reason"], m["message"])
+			return fmt.Errorf("condition Ready is %v: %v %v", m["status"], m["reason"], m["message"])
 		}
 	}
 	return fmt.Errorf("no Ready condition yet")

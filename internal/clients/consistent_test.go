@@ -37,11 +37,10 @@ import (
 type laggingCache struct {
 	client.Client
 
-	mu      sync.Mutex
-	stale   client.Object // what reads return while lag lasts
-	lag     int           // reads left that return stale
-	writes  []string      // what reached the API server: verb and subresource
-	counted bool
+	mu     sync.Mutex
+	stale  client.Object // what reads return while lag lasts
+	lag    int           // reads left that return stale
+	writes []string      // what reached the API server: verb and subresource
 }
 
 func newLaggingCache(t *testing.T, objs ...client.Object) *laggingCache {

@@ -179,7 +179,7 @@ func TestNodeFields(t *testing.T) {
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("\nThe Node informer should keep a Node's labels, cordon, taints and Ready condition, and nothing else.\nnodeFields(...): -want, +got:\n%s", diff)
 	}
-	if diff := cmp.Diff(Schedulable(full), Schedulable(got.(*corev1.Node))); diff != "" { //nolint:forcetypeassert // nodeFields returns a Node for a Node.
+	if diff := cmp.Diff(Schedulable(full), Schedulable(got.(*corev1.Node))); diff != "" {
 		t.Errorf("\nWhat nodeFields keeps should be all Schedulable needs.\n-want, +got:\n%s", diff)
 	}
 }

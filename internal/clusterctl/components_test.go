@@ -86,6 +86,7 @@ func TestInfrastructureComponents(t *testing.T) {
 		"EveryObjectIsLabelled": {
 			reason: "clusterctl finds a provider's objects by the cluster.x-k8s.io/provider label.",
 			check: func(t *testing.T) string {
+				t.Helper()
 				var unlabelled []string
 				for _, o := range objs {
 					if o.GetLabels()["cluster.x-k8s.io/provider"] != "infrastructure-kubernetes" {
@@ -98,6 +99,7 @@ func TestInfrastructureComponents(t *testing.T) {
 		"OneNamespace": {
 			reason: "clusterctl moves a provider to its target namespace and so wants all of it in one namespace.",
 			check: func(t *testing.T) string {
+				t.Helper()
 				namespaces := map[string]bool{}
 				for _, o := range objs {
 					if o.GetNamespace() != "" {
@@ -111,6 +113,7 @@ func TestInfrastructureComponents(t *testing.T) {
 		"AllCRDs": {
 			reason: "The components should install the infrastructure CRDs and the kindnode.dev CRDs the controllers create objects of.",
 			check: func(t *testing.T) string {
+				t.Helper()
 				want := append(crdNames(t, "config/crd/bases"), crdNames(t, "package/provider/crds")...)
 				var got []string
 				for _, o := range objs {
@@ -126,6 +129,7 @@ func TestInfrastructureComponents(t *testing.T) {
 		"ContractLabel": {
 			reason: "Cluster API reads the contract an infrastructure CRD implements from its cluster.x-k8s.io/v1beta2 label.",
 			check: func(t *testing.T) string {
+				t.Helper()
 				want, got := map[string]string{}, map[string]string{}
 				for _, o := range objs {
 					if o.GetKind() == "CustomResourceDefinition" && strings.HasSuffix(o.GetName(), ".infrastructure.cluster.x-k8s.io") {
@@ -139,6 +143,7 @@ func TestInfrastructureComponents(t *testing.T) {
 		"Manager": {
 			reason: "The manager runs as container manager of capkn-controller-manager, with the flags Cluster API providers take.",
 			check: func(t *testing.T) string {
+				t.Helper()
 				d := find(objs, "Deployment", "capkn-controller-manager")
 				if d == nil {
 					return "no Deployment capkn-controller-manager"
@@ -180,6 +185,7 @@ func TestInfrastructureComponents(t *testing.T) {
 		"AggregatedRole": {
 			reason: "Cluster API's and KCP's managers get access to the infrastructure kinds through ClusterRole aggregation.",
 			check: func(t *testing.T) string {
+				t.Helper()
 				r := find(objs, "ClusterRole", "capkn-aggregated-manager-role")
 				if r == nil {
 					return "no ClusterRole capkn-aggregated-manager-role"

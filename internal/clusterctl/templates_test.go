@@ -181,6 +181,7 @@ func TestGeneratedClusterIsAccepted(t *testing.T) {
 					"MachineHealthCheck/demo-control-plane", "MachineHealthCheck/demo-md-0",
 				},
 				values: func(t *testing.T, g generated) (any, any) {
+					t.Helper()
 					want := map[string]any{
 						"service type":       "ClusterIP",
 						"control-plane cpu":  "500m",
@@ -244,6 +245,7 @@ func TestGeneratedClusterIsAccepted(t *testing.T) {
 			},
 			want: want{
 				values: func(t *testing.T, g generated) (any, any) {
+					t.Helper()
 					want := []string{"NodePort", "2", "4Gi", "250m", "512Mi", fmt.Sprint(healthChecks(60)["unhealthyNodeConditions"])}
 					got := []string{
 						fmt.Sprint(g.get(t, "KubernetesCluster/demo", "spec", "controlPlaneServiceType")),
@@ -268,6 +270,7 @@ func TestGeneratedClusterIsAccepted(t *testing.T) {
 					"MachineHealthCheck/demo-control-plane", "MachineHealthCheck/demo-md-0",
 				},
 				values: func(t *testing.T, g generated) (any, any) {
+					t.Helper()
 					// The API server dropped storageClassName: null and defaulted the access modes.
 					want := map[string]any{
 						"etcd":    map[string]any{"size": "2Gi", "accessModes": []any{"ReadWriteOnce"}},
@@ -289,6 +292,7 @@ func TestGeneratedClusterIsAccepted(t *testing.T) {
 			vars:   map[string]string{"KUBERNETES_STORAGE_CLASS": "fast-ssd", "KUBERNETES_ETCD_STORAGE_SIZE": "8Gi"},
 			want: want{
 				values: func(t *testing.T, g generated) (any, any) {
+					t.Helper()
 					want := map[string]any{"size": "8Gi", "storageClassName": "fast-ssd", "accessModes": []any{"ReadWriteOnce"}}
 					got := g.get(t, "KubernetesMachineTemplate/demo-control-plane", "spec", "template", "spec", "persistence", "etcd")
 					return want, got
@@ -308,6 +312,7 @@ func TestGeneratedClusterIsAccepted(t *testing.T) {
 					"ConfigMap/demo-cni", "ClusterResourceSet/demo-crs-cni",
 				},
 				values: func(t *testing.T, g generated) (any, any) {
+					t.Helper()
 					want := map[string]any{
 						"cp disables":   true,
 						"md disables":   true,
@@ -337,6 +342,7 @@ func TestGeneratedClusterIsAccepted(t *testing.T) {
 					"Cluster/demo",
 				},
 				values: func(t *testing.T, g generated) (any, any) {
+					t.Helper()
 					want := map[string]any{
 						"class":    "kubernetes",
 						"version":  "v1.37.2",

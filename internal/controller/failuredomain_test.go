@@ -107,6 +107,7 @@ func setCordoned(t *testing.T, name string, cordoned bool) {
 // the data of a Machine that joins a cluster only once it reaches the inner cluster's API server, and no
 // inner cluster runs next to the test API server.
 func withBootstrapData(t *testing.T) func(*clusterv1.Machine, *infrav1.KubernetesMachine) {
+	t.Helper()
 	return func(m *clusterv1.Machine, _ *infrav1.KubernetesMachine) {
 		s := &corev1.Secret{
 			ObjectMeta: metav1.ObjectMeta{Namespace: m.Namespace, Name: m.Name + "-bootstrap"},

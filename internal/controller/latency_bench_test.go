@@ -42,7 +42,7 @@ func BenchmarkPodReadyToNodePodReady(b *testing.B) {
 		b.Fatal(err)
 	}
 	var lat []time.Duration
-	for i := 0; i < b.N; i++ {
+	for range b.N {
 		b.StopTimer()
 		ns := newNamespace(b)
 		for n := range benchNodes {

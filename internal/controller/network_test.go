@@ -71,7 +71,9 @@ func playNode(t *testing.T) *playedNode {
 			http.Error(w, "not yet", http.StatusServiceUnavailable)
 			return
 		}
-		_ = json.NewEncoder(w).Encode(n.status)
+		if err := json.NewEncoder(w).Encode(n.status); err != nil {
+			t.Errorf("played node: %v", err)
+		}
 	})}
 	go func() {
 		if err := n.srv.Serve(l); err != nil && !errors.Is(err, http.ErrServerClosed) {

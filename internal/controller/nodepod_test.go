@@ -441,7 +441,8 @@ func TestNodePodBootstrapSucceeds(t *testing.T) {
 	}
 	joined := strings.Join(argv, "\n")
 	for _, w := range want {
-		if !strings.Contains(joined, w) && !(w == "wait for containerd" && strings.Contains(joined, "systemctl is-active --quiet containerd")) {
+		containerdWait := w == "wait for containerd" && strings.Contains(joined, "systemctl is-active --quiet containerd")
+		if !strings.Contains(joined, w) && !containerdWait {
 			t.Errorf("the node did not receive %q; it received:\n%s", w, joined)
 		}
 	}

@@ -35,7 +35,7 @@ import (
 // documents reads the YAML documents of a file of the repository.
 func documents(t *testing.T, path string) []string {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join(testenv.RepoRoot(), path)) //nolint:gosec // The repository's own files.
+	b, err := os.ReadFile(filepath.Join(testenv.RepoRoot(), path))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -100,7 +100,7 @@ func TestRBACMarkersAreGranted(t *testing.T) {
 			if err != nil || d.IsDir() || !strings.HasSuffix(path, ".go") || strings.HasSuffix(path, "_test.go") {
 				return err
 			}
-			b, err := os.ReadFile(path) //nolint:gosec // The repository's own files.
+			b, err := os.ReadFile(path)
 			if err != nil {
 				return err
 			}

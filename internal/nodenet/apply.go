@@ -25,15 +25,16 @@ import (
 // WriteFileIfChanged writes data to path atomically, unless the file already holds it. It reports whether it
 // wrote. The container runtime reads the CNI directory at any moment: it must never see half a file.
 func WriteFileIfChanged(path string, data []byte) (bool, error) {
-	if old, err := os.ReadFile(path); err == nil && bytes.Equal(old, data) {
+	// CNI configuration is world-readable, as the container runtime and every CNI plugin expect.
+	if old, err := os.ReadFile(path); err == nil && bytes.Equal(old, data) { //nolint:gosec // The path the caller writes.
 		return false, nil
 	}
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil { //nolint:gosec // See above.
 		return false, err
 	}
 	// A name the runtime skips (it reads *.conf, *.conflist and *.json only) until the rename.
 	tmp := path + ".tmp"
-	if err := os.WriteFile(tmp, data, 0o644); err != nil {
+	if err := os.WriteFile(tmp, data, 0o644); err != nil { //nolint:gosec // See above.
 		return false, err
 	}
 	return true, os.Rename(tmp, path)

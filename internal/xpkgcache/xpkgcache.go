@@ -80,7 +80,7 @@ func FromFile(xpkgFile, source string) (Entry, error) {
 	if err != nil {
 		return Entry{}, err
 	}
-	defer f.Close() //nolint:errcheck // Only read.
+	defer f.Close()
 	digest, stream, err := Read(f)
 	if err != nil {
 		return Entry{}, fmt.Errorf("%s: %w", xpkgFile, err)

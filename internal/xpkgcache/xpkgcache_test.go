@@ -133,11 +133,11 @@ func TestWrite(t *testing.T) {
 	if diff := cmp.Diff(filepath.Join(dir, "ghcr-io-kindnode-function-kindcluster-sha256-01234.gz"), p); diff != "" {
 		t.Errorf("path: -want, +got:\n%s", diff)
 	}
-	f, err := os.Open(p) //nolint:gosec // The test's file.
+	f, err := os.Open(p)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer f.Close() //nolint:errcheck // Only read.
+	defer f.Close()
 	zr, err := gzip.NewReader(f)
 	if err != nil {
 		t.Fatal(err)
@@ -163,7 +163,14 @@ func image(configFile, config string, layers ...[]byte) map[string][]byte {
 		files[n] = l
 		names = append(names, n)
 	}
-	m, _ := json.Marshal([]map[string]any{{"Config": config, "Layers": names}})
+	type entry struct {
+		Config string
+		Layers []string
+	}
+	m, err := json.Marshal([]entry{{Config: config, Layers: names}})
+	if err != nil {
+		panic(err) // Strings only: it cannot fail.
+	}
 	files["manifest.json"] = m
 	return files
 }

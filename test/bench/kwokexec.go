@@ -56,7 +56,7 @@ func kwokExec(work string) (config, path, cert, key string, err error) {
 	if err := os.MkdirAll(bin, 0o750); err != nil {
 		return "", "", "", "", err
 	}
-	if err := os.WriteFile(filepath.Join(bin, "test"), []byte(fakeTest), 0o755); err != nil { //nolint:gosec // It must be executable.
+	if err := os.WriteFile(filepath.Join(bin, "test"), []byte(fakeTest), 0o755); err != nil {
 		return "", "", "", "", err
 	}
 	path = bin + string(os.PathListSeparator) + os.Getenv("PATH")

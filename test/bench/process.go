@@ -50,11 +50,11 @@ func startProcess(name, logPath, bin string, args ...string) (*process, error) {
 
 // startProcessEnv is startProcess with env added to the harness's own environment; a later entry wins.
 func startProcessEnv(name, logPath, bin string, env []string, args ...string) (*process, error) {
-	f, err := os.Create(logPath) //nolint:gosec // The path is the harness's own work directory.
+	f, err := os.Create(logPath)
 	if err != nil {
 		return nil, err
 	}
-	cmd := exec.Command(bin, args...) //nolint:gosec // The harness runs the binaries it was told to run.
+	cmd := exec.Command(bin, args...)
 	cmd.Stdout, cmd.Stderr = f, f
 	if env != nil {
 		cmd.Env = append(os.Environ(), env...)
@@ -161,5 +161,5 @@ func freePort() (int, error) {
 		return 0, err
 	}
 	defer func() { _ = l.Close() }()
-	return l.Addr().(*net.TCPAddr).Port, nil //nolint:forcetypeassert // A TCP listener has a TCP address.
+	return l.Addr().(*net.TCPAddr).Port, nil
 }

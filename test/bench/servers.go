@@ -114,7 +114,7 @@ func commandLines() (map[int][]string, error) {
 		if err != nil {
 			continue
 		}
-		b, err := os.ReadFile(filepath.Join("/proc", e.Name(), "cmdline"))
+		b, err := os.ReadFile("/proc/" + e.Name() + "/cmdline")
 		if err != nil || len(b) == 0 {
 			continue
 		}

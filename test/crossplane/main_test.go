@@ -72,7 +72,7 @@ func run(m *testing.M) int {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
-	defer os.RemoveAll(dir) //nolint:errcheck // Best effort.
+	defer os.RemoveAll(dir)
 
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
@@ -252,7 +252,7 @@ func installFunction(ctx context.Context, cli, dir, cacheDir, serverCerts string
 	}
 	tlsSecret := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: "crossplane-system", Name: secretName}, Data: map[string][]byte{}}
 	for _, k := range []string{"tls.crt", "tls.key", "ca.crt"} {
-		if tlsSecret.Data[k], err = os.ReadFile(filepath.Join(serverCerts, k)); err != nil { //nolint:gosec // The test's own files.
+		if tlsSecret.Data[k], err = os.ReadFile(filepath.Join(serverCerts, k)); err != nil {
 			return err
 		}
 	}
@@ -350,7 +350,7 @@ func zapLevel() zapcore.Level {
 
 // readObject reads a one-document YAML file as an object.
 func readObject(path string) (*unstructured.Unstructured, error) {
-	b, err := os.ReadFile(path) //nolint:gosec // Files of this repository.
+	b, err := os.ReadFile(path)
 	if err != nil {
 		return nil, err
 	}

@@ -31,7 +31,7 @@ import (
 // that reference from a registry, none being reachable. It returns the reference to install.
 func cachePackage(cli, workDir, cacheDir, root, source string) (string, error) {
 	xpkgFile := filepath.Join(workDir, root+".xpkg")
-	cmd := exec.Command(cli, "xpkg", "build", "--package-root=package/"+root, "--examples-root=examples/kindcluster", "--package-file="+xpkgFile) //nolint:gosec // The CLI the test built.
+	cmd := exec.Command(cli, "xpkg", "build", "--package-root=package/"+root, "--examples-root=examples/kindcluster", "--package-file="+xpkgFile)
 	cmd.Dir = testenv.RepoRoot()
 	if b, err := cmd.CombinedOutput(); err != nil {
 		return "", fmt.Errorf("crossplane xpkg build --package-root=package/%s: %w\n%s", root, err, b)

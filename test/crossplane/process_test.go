@@ -63,7 +63,7 @@ func crossplaneCore() (string, error) {
 	if err != nil {
 		return "", err
 	}
-	out, err := exec.Command(p, "--version").Output() //nolint:gosec // The binary the caller named.
+	out, err := exec.Command(p, "--version").Output()
 	if err != nil || strings.TrimSpace(string(out)) == "" {
 		return "", fmt.Errorf("CROSSPLANE_CORE=%s reports no version (%v): packages cannot check their crossplane.version constraint; build it with make bin/crossplane-core", p, err)
 	}
@@ -124,7 +124,7 @@ func freeAddress() (string, error) {
 	if err != nil {
 		return "", err
 	}
-	defer l.Close() //nolint:errcheck // Only probing for a free port.
+	defer l.Close()
 	return l.Addr().String(), nil
 }
 
@@ -155,7 +155,7 @@ type process struct {
 // start runs bin with args and extra environment, logging to dir/name.log (and to stderr with TEST_DEBUG).
 func start(dir, name, bin string, env []string, args ...string) (*process, error) {
 	logPath := filepath.Join(dir, name+".log")
-	f, err := os.Create(logPath) //nolint:gosec // A file in the test's own temporary directory.
+	f, err := os.Create(logPath)
 	if err != nil {
 		return nil, err
 	}
@@ -163,7 +163,7 @@ func start(dir, name, bin string, env []string, args ...string) (*process, error
 	if os.Getenv("TEST_DEBUG") != "" {
 		w = io.MultiWriter(f, os.Stderr)
 	}
-	cmd := exec.Command(bin, args...) //nolint:gosec // The binaries the test built.
+	cmd := exec.Command(bin, args...)
 	cmd.Env = append(os.Environ(), env...)
 	cmd.Stdout, cmd.Stderr = w, w
 	cmd.SysProcAttr = dieWithParent()

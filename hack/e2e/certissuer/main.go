@@ -45,8 +45,9 @@ func main() {
 	flag.Parse()
 
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
-	defer stop()
-	if err := run(ctx, *interval); err != nil {
+	err := run(ctx, *interval)
+	stop()
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "certissuer:", err)
 		os.Exit(1)
 	}

@@ -63,8 +63,9 @@ type run struct {
 type bootstrapper struct {
 	notify func(types.NamespacedName)
 
-	mu   sync.Mutex
-	ctx  context.Context
+	mu sync.Mutex
+	// ctx is the manager's, which Start hands over; the runs reconciles begin live as long as it.
+	ctx  context.Context //nolint:containedctx // See above.
 	runs map[types.UID]*run
 }
 

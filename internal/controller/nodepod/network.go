@@ -21,7 +21,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
-	"net/http"
 	"strconv"
 	"sync"
 	"time"
@@ -88,8 +87,9 @@ type networkWatcher struct {
 	notify   func(types.NamespacedName)
 	interval time.Duration
 
-	mu    sync.Mutex
-	ctx   context.Context
+	mu sync.Mutex
+	// ctx is the manager's, which Start hands over; the reads reconciles begin live as long as it.
+	ctx   context.Context //nolint:containedctx // See above.
 	reads map[types.NamespacedName]*networkRead
 }
 
@@ -179,7 +179,7 @@ func (r networkReport) after(body []byte, err error) networkReport {
 // parseNetwork reads what the node answered. A node that has not finished its first probe round answers 503.
 func parseNetwork(body []byte, err error) (nodenet.Status, error) {
 	if err != nil {
-		if se, ok := err.(kerrors.APIStatus); ok && se.Status().Code == http.StatusServiceUnavailable { //nolint:errorlint // kerrors' own check.
+		if kerrors.IsServiceUnavailable(err) {
 			return nodenet.Status{}, fmt.Errorf("the node has not probed its peers yet")
 		}
 		return nodenet.Status{}, fmt.Errorf("cannot read the node's network status on port %d through pods/proxy: %w", nodenet.StatusPort, err)

@@ -146,12 +146,11 @@ func TestPatchChanges(t *testing.T) {
 			if tc.meanwhile != nil {
 				theirs := read.DeepCopy()
 				tc.meanwhile(theirs)
-				switch {
-				case theirs.DeletionTimestamp == nil:
+				if theirs.DeletionTimestamp == nil {
 					if err := c.Status().Update(ctx, theirs); err != nil {
 						t.Fatal(err)
 					}
-				default:
+				} else {
 					if err := c.Delete(ctx, theirs); err != nil {
 						t.Fatal(err)
 					}

@@ -143,7 +143,7 @@ func TestBootstrapData(t *testing.T) {
 		if diff := cmp.Diff(wantCluster, cluster); diff != "" {
 			t.Errorf("ClusterConfiguration (-want +got):\n%s", diff)
 		}
-		if kubelet["failCgroupV1"] != false {
+		if v, ok := kubelet["failCgroupV1"].(bool); !ok || v {
 			t.Errorf("KubeletConfiguration %v must set failCgroupV1: false for cgroup v1 hosts", kubelet)
 		}
 	})

@@ -204,6 +204,7 @@ func TestCAPIScale(t *testing.T) {
 		Names                 []string
 	}
 	summarize := func(t *testing.T, rsp *fnv1.RunFunctionResponse) replicas {
+		t.Helper()
 		got := desiredObjects(t, rsp)
 		var names []string
 		for k := range got {

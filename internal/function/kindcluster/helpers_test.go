@@ -93,15 +93,6 @@ func readyStatus() string {
 	return "conditions: [{type: Ready, status: 'True', reason: Available}, {type: Synced, status: 'True', reason: ReconcileSuccess}]"
 }
 
-func mustStruct(t *testing.T, m map[string]any) *structpb.Struct {
-	t.Helper()
-	s, err := structpb.NewStruct(m)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return s
-}
-
 const (
 	testInputCAPI   = "apiVersion: kindcluster.fn.kindnode.dev/v1alpha1\nkind: Input\nmode: capi"
 	testInputDirect = "apiVersion: kindcluster.fn.kindnode.dev/v1alpha1\nkind: Input\nmode: direct"

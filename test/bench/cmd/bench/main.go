@@ -55,8 +55,7 @@ func main() {
 	}
 
 	ctx, cancel := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer cancel()
-	if err := run(ctx, *nodes, bench.Config{
+	err := run(ctx, *nodes, bench.Config{
 		Provider:     *provider,
 		ProviderArgs: providerArgs,
 		Parallelism:  *parallelism,
@@ -65,7 +64,9 @@ func main() {
 		Log:          os.Stderr,
 		Profile:      *profile,
 		Workloads:    split(*workloads),
-	}); err != nil {
+	})
+	cancel()
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
 	}
@@ -97,7 +98,7 @@ func run(ctx context.Context, nodes string, cfg bench.Config) error {
 		}
 		res, err := bench.Run(ctx, c)
 		if err != nil {
-			return fmt.Errorf("N=%d: %w", n, err)
+			return fmt.Errorf("with N=%d: %w", n, err)
 		}
 		if err := bench.Report(os.Stdout, res); err != nil {
 			return err
