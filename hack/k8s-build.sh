@@ -4,10 +4,10 @@
 # those replaces and go.work are dropped, and the published staging modules of the same version are required
 # instead. Binaries already present in DEST are kept.
 #
-# Usage: hack/k8s-build.sh DEST BINARY...   (K8S_VERSION, default v1.37.2)
+# Usage: hack/k8s-build.sh DEST BINARY...   (K8S_VERSION, default hack/images/versions.sh's)
 set -euo pipefail
 
-K8S_VERSION="${K8S_VERSION:-v1.37.2}"
+source "$(dirname "${BASH_SOURCE[0]}")/images/versions.sh"
 dest="$1"; shift
 log() { printf 'k8s-build: %s\n' "$*" >&2; }
 

@@ -7,8 +7,8 @@
 # Prints the directory holding the binaries (suitable for KUBEBUILDER_ASSETS) on stdout; progress on stderr.
 set -euo pipefail
 
-K8S_VERSION="${K8S_VERSION:-v1.37.2}"
-ETCD_VERSION="${ETCD_VERSION:-v3.7.3}"
+# The versions the node image is built from: the same kube-apiserver and etcd (one pin, hack/images/versions.sh).
+source "$(dirname "${BASH_SOURCE[0]}")/images/versions.sh"
 CACHE_ROOT="${CAPK_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/cluster-api-provider-kubernetes}"
 DEST="${CACHE_ROOT}/testbin/k8s-${K8S_VERSION}-etcd-${ETCD_VERSION}"
 
@@ -44,10 +44,17 @@ build_kubernetes() {
   K8S_VERSION="${K8S_VERSION}" bash "$(dirname "${BASH_SOURCE[0]}")/k8s-build.sh" "${DEST}" kube-apiserver kubectl kube-controller-manager
 }
 
-# etcd: the server module's main package is its root; build it from a throwaway module that requires it, so
-# the module's own local replaces (ignored for dependencies) do not matter.
+# etcd: taken from the node image's build (hack/images/binaries.sh builds it alike) when that made it, else
+# built. The server module's main package is its root; it is built from a throwaway module that requires it,
+# so the module's own local replaces (ignored for dependencies) do not matter.
 build_etcd() {
   [[ -x "${DEST}/etcd" ]] && return 0
+  local images="${IMAGES_CACHE}/bin/etcd-${ETCD_VERSION}/etcd"
+  if [[ -x "${images}" ]]; then
+    log "taking etcd from the node image's build (${images})"
+    cp "${images}" "${DEST}/etcd.tmp" && mv "${DEST}/etcd.tmp" "${DEST}/etcd"
+    return 0
+  fi
   local dir="${work}/etcd"
   mkdir -p "${dir}"
   log "building etcd ${ETCD_VERSION}"
