@@ -201,6 +201,10 @@ type KubernetesCluster struct {
 	Status KubernetesClusterStatus `json:"status,omitempty"`
 }
 
+// ProviderConfigName is the name of the ProviderConfig, in the cluster's namespace, a KubernetesCluster creates
+// for the managed resources that realise it and its KubernetesMachines: the cluster's own name.
+func (c *KubernetesCluster) ProviderConfigName() string { return c.Name }
+
 // GetConditions returns the conditions of the KubernetesCluster.
 func (c *KubernetesCluster) GetConditions() []metav1.Condition { return c.Status.Conditions }
 

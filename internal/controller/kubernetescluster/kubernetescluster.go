@@ -24,12 +24,10 @@ import (
 
 	xpv2 "github.com/crossplane/crossplane/apis/v2/core/v2"
 	corev1 "k8s.io/api/core/v1"
-	kerrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	kerrorsutil "k8s.io/apimachinery/pkg/util/errors"
 	"k8s.io/utils/ptr"
 	clusterv1 "sigs.k8s.io/cluster-api/api/core/v1beta2"
-	clusterctlv1 "sigs.k8s.io/cluster-api/cmd/clusterctl/api/v1alpha3"
 	"sigs.k8s.io/cluster-api/util"
 	"sigs.k8s.io/cluster-api/util/annotations"
 	"sigs.k8s.io/cluster-api/util/conditions"
@@ -43,8 +41,6 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
 	"sigs.k8s.io/controller-runtime/pkg/handler"
 
-	"github.com/crossplane/crossplane-runtime/v2/pkg/resource"
-
 	infrav1 "github.com/kindnode/cluster-api-provider-kubernetes/apis/infrastructure/v1alpha1"
 	kindnodev1alpha1 "github.com/kindnode/cluster-api-provider-kubernetes/apis/kindnode/v1alpha1"
 	apisv1alpha1 "github.com/kindnode/cluster-api-provider-kubernetes/apis/v1alpha1"
@@ -53,10 +49,6 @@ import (
 )
 
 const defaultKubeconfigSecretKey = "kubeconfig"
-
-// ProviderConfigName is the name of the ProviderConfig a KubernetesCluster creates for its managed resources,
-// which KubernetesMachines of the same cluster use too.
-func ProviderConfigName(kc *infrav1.KubernetesCluster) string { return kc.Name }
 
 // Reconciler reconciles KubernetesClusters.
 type Reconciler struct {
@@ -140,7 +132,7 @@ func summarize(kc *infrav1.KubernetesCluster) error {
 }
 
 func (r *Reconciler) reconcileNormal(ctx context.Context, cluster *clusterv1.Cluster, kc *infrav1.KubernetesCluster) (ctrl.Result, error) {
-	pc := &apisv1alpha1.ProviderConfig{ObjectMeta: metav1.ObjectMeta{Namespace: kc.Namespace, Name: ProviderConfigName(kc)}}
+	pc := &apisv1alpha1.ProviderConfig{ObjectMeta: metav1.ObjectMeta{Namespace: kc.Namespace, Name: kc.ProviderConfigName()}}
 	if _, err := controllerutil.CreateOrPatch(ctx, r.Client, pc, func() error {
 		pc.Spec.Credentials = credentials(kc)
 		return controllerutil.SetOwnerReference(kc, pc, r.Client.Scheme())
@@ -192,31 +184,11 @@ func (r *Reconciler) reconcileEndpoint(ctx context.Context, cluster *clusterv1.C
 func (r *Reconciler) reconcileDelete(ctx context.Context, kc *infrav1.KubernetesCluster) (ctrl.Result, error) {
 	r.Clusters.ForgetZones(owner(kc))
 	conditions.Set(kc, metav1.Condition{Type: infrav1.KubernetesClusterControlPlaneEndpointReadyCondition, Status: metav1.ConditionFalse, Reason: infrav1.KubernetesClusterDeletingReason, Message: "deleting the endpoint Service"})
-	gone, err := DeleteManaged(ctx, r.Client, kc, &kindnodev1alpha1.NodeService{ObjectMeta: metav1.ObjectMeta{Namespace: kc.Namespace, Name: kc.Name}})
+	gone, err := reconciler.DeleteManaged(ctx, r.Client, kc, &kindnodev1alpha1.NodeService{ObjectMeta: metav1.ObjectMeta{Namespace: kc.Namespace, Name: kc.Name}})
 	if gone {
 		controllerutil.RemoveFinalizer(kc, infrav1.ClusterFinalizer)
 	}
 	return ctrl.Result{}, err
-}
-
-// DeleteManaged deletes the managed resource that realises owner, and reports whether it is gone. Its own
-// deletion event brings the owner's controller back once it is, so nothing needs a requeue. When clusterctl
-// move deletes owner after copying it to another management cluster, the managed resource is told to leave
-// what it manages in place: the copy takes it over.
-func DeleteManaged(ctx context.Context, c client.Client, owner metav1.Object, mr resource.ModernManaged) (gone bool, err error) {
-	if err := c.Get(ctx, client.ObjectKeyFromObject(mr), mr); err != nil {
-		return kerrors.IsNotFound(err), client.IgnoreNotFound(err)
-	}
-	if !mr.GetDeletionTimestamp().IsZero() {
-		return false, nil
-	}
-	if _, moving := owner.GetAnnotations()[clusterctlv1.DeleteForMoveAnnotation]; moving {
-		mr.SetManagementPolicies(kindnodev1alpha1.OrphanManagementPolicies)
-		if err := c.Update(ctx, mr); err != nil {
-			return false, err
-		}
-	}
-	return false, client.IgnoreNotFound(c.Delete(ctx, mr))
 }
 
 func credentials(kc *infrav1.KubernetesCluster) apisv1alpha1.ProviderCredentials {

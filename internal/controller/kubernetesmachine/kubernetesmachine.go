@@ -46,7 +46,6 @@ import (
 	infrav1 "github.com/kindnode/cluster-api-provider-kubernetes/apis/infrastructure/v1alpha1"
 	kindnodev1alpha1 "github.com/kindnode/cluster-api-provider-kubernetes/apis/kindnode/v1alpha1"
 	apisv1alpha1 "github.com/kindnode/cluster-api-provider-kubernetes/apis/v1alpha1"
-	"github.com/kindnode/cluster-api-provider-kubernetes/internal/controller/kubernetescluster"
 	"github.com/kindnode/cluster-api-provider-kubernetes/internal/controller/reconciler"
 	"github.com/kindnode/cluster-api-provider-kubernetes/internal/kindnode"
 )
@@ -186,7 +185,7 @@ func (r *Reconciler) reconcileNormal(ctx context.Context, cluster *clusterv1.Clu
 			affinity = np.Spec.ForProvider.Affinity
 		}
 		metav1.SetMetaDataLabel(&np.ObjectMeta, clusterv1.ClusterNameLabel, cluster.Name)
-		np.Spec.ProviderConfigReference = &xpv2.ProviderConfigReference{Kind: apisv1alpha1.ProviderConfigKind, Name: kubernetescluster.ProviderConfigName(kc)}
+		np.Spec.ProviderConfigReference = &xpv2.ProviderConfigReference{Kind: apisv1alpha1.ProviderConfigKind, Name: kc.ProviderConfigName()}
 		np.Spec.ForProvider = forProvider(cluster, machine, km, affinity, np.Spec.ForProvider)
 		return controllerutil.SetControllerReference(km, np, r.Client.Scheme())
 	}); errors.Is(err, errFailureDomainUnknown) {
@@ -291,7 +290,7 @@ func addresses(obs kindnodev1alpha1.NodePodObservation) []clusterv1.MachineAddre
 func (r *Reconciler) reconcileDelete(ctx context.Context, km *infrav1.KubernetesMachine) (ctrl.Result, error) {
 	// Readiness never holds a deletion up: a node that never came up is deleted like any other.
 	conditions.Set(km, metav1.Condition{Type: infrav1.KubernetesMachineNodePodReadyCondition, Status: metav1.ConditionFalse, Reason: infrav1.KubernetesMachineDeletingReason, Message: "deleting the node Pod"})
-	gone, err := kubernetescluster.DeleteManaged(ctx, r.Client, km, &kindnodev1alpha1.NodePod{ObjectMeta: metav1.ObjectMeta{Namespace: km.Namespace, Name: km.Name}})
+	gone, err := reconciler.DeleteManaged(ctx, r.Client, km, &kindnodev1alpha1.NodePod{ObjectMeta: metav1.ObjectMeta{Namespace: km.Namespace, Name: km.Name}})
 	if gone {
 		controllerutil.RemoveFinalizer(km, infrav1.MachineFinalizer)
 	}
