@@ -183,7 +183,7 @@ demo:
 demo-down:
 	@bash hack/e2e/run.sh down
 
-## e2e: the end-to-end run: demo, a Pod on each inner worker, scale workers 1->2, delete and check nothing is left, demo-down.
+## e2e: the end-to-end run: demo, a Pod on each inner worker, the overlay broken and mended, scale workers 1->2, delete and check nothing is left, faults, persistence, Crossplane modes, demo-down.
 .PHONY: e2e
 e2e:
 	@bash hack/e2e/run.sh all

@@ -85,21 +85,20 @@ func Setup(mgr ctrl.Manager, o controller.Options, no Options) error {
 		no.Executor = podExecutor
 	}
 
-	// Finished bootstrap runs and outer Pod changes both come back as reconcile requests, so Ready follows
-	// the node at once and not at the next poll.
+	// Finished bootstrap runs, changed network verdicts and outer Pod changes come back as reconcile
+	// requests, so Ready follows the node at once and not at the next poll.
 	done := make(chan event.TypedGenericEvent[*v1alpha1.NodePod], 128)
-	boot := newBootstrapper(func(nn types.NamespacedName) {
+	notify := func(nn types.NamespacedName) {
 		done <- event.TypedGenericEvent[*v1alpha1.NodePod]{Object: &v1alpha1.NodePod{ObjectMeta: metav1.ObjectMeta{Namespace: nn.Namespace, Name: nn.Name}}}
-	})
+	}
+	boot := newBootstrapper(notify)
 	if err := mgr.Add(boot); err != nil {
 		return errors.Wrap(err, "cannot add the bootstrap runner to the manager")
 	}
 	if no.NetworkInterval == 0 {
 		no.NetworkInterval = networkInterval
 	}
-	nw := newNetworkWatcher(func(nn types.NamespacedName) {
-		done <- event.TypedGenericEvent[*v1alpha1.NodePod]{Object: &v1alpha1.NodePod{ObjectMeta: metav1.ObjectMeta{Namespace: nn.Namespace, Name: nn.Name}}}
-	}, no.NetworkInterval)
+	nw := newNetworkWatcher(notify, no.NetworkInterval)
 	if err := mgr.Add(nw); err != nil {
 		return errors.Wrap(err, "cannot add the network watcher to the manager")
 	}
