@@ -14,8 +14,6 @@ See the License for the specific language governing permissions and
 limitations under the License.
 */
 
-// Package reconciler holds what the provider's controllers configure alike: the managed resource
-// controllers' reconciler options, and the event filters and writes of the Cluster API ones.
 package reconciler
 
 import (
