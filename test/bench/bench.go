@@ -200,7 +200,7 @@ func run(ctx context.Context, cfg Config, work string, logf func(string, ...any)
 	if err != nil {
 		return nil, err
 	}
-	defer p.stop()
+	defer p.Stop()
 
 	srv, err := findServers(oc.cfg.Host)
 	if err != nil {
@@ -217,7 +217,7 @@ func run(ctx context.Context, cfg Config, work string, logf func(string, ...any)
 	}
 	if slices.Contains(cfg.Workloads, WorkloadNodePod) {
 		if err := ph.nodePods(ctx, res, p); err != nil {
-			return nil, fmt.Errorf("%w (provider log: %s)", err, p.logPath)
+			return nil, fmt.Errorf("%w (provider log: %s)", err, p.LogPath())
 		}
 		if res.ProviderPeakRSS, err = p.peakRSS(); err != nil {
 			return nil, err
@@ -225,7 +225,7 @@ func run(ctx context.Context, cfg Config, work string, logf func(string, ...any)
 	}
 	if machines {
 		if err := ph.machines(ctx, res, p); err != nil {
-			return nil, fmt.Errorf("%w (provider log: %s)", err, p.logPath)
+			return nil, fmt.Errorf("%w (provider log: %s)", err, p.LogPath())
 		}
 	}
 	// Kept for a closer look: reconciles, work queue and client metrics by controller.

@@ -139,7 +139,7 @@ func startOuterCluster(ctx context.Context, work string, parallelism int, machin
 func (oc *outerCluster) stop() {
 	oc.stopCache()
 	if oc.kwok != nil {
-		oc.kwok.stop()
+		oc.kwok.Stop()
 	}
 	_ = oc.env.Stop()
 }
@@ -233,11 +233,11 @@ func (oc *outerCluster) setUp(ctx context.Context, machines bool) error {
 				return oc.untaint(ctx, node)
 			}
 		}
-		if err := oc.kwok.alive(); err != nil {
+		if err := oc.kwok.Alive(); err != nil {
 			return err
 		}
 		if time.Now().After(deadline) {
-			return fmt.Errorf("kwok did not make Node %s Ready within a minute\n%s", nodeName, oc.kwok.tail())
+			return fmt.Errorf("kwok did not make Node %s Ready within a minute\n%s", nodeName, oc.kwok.Tail(20))
 		}
 		time.Sleep(100 * time.Millisecond)
 	}

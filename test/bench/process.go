@@ -20,28 +20,20 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"net"
 	"os"
-	"os/exec"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
+
+	"github.com/kindnode/cluster-api-provider-kubernetes/internal/testprocess"
 )
 
 // clockTicks is USER_HZ, the unit of the CPU times in /proc/<pid>/stat: 100 on every Linux the provider runs
 // on, and not readable without cgo.
 const clockTicks = 100
 
-// A process is a child the harness started and stops again.
-type process struct {
-	name    string
-	cmd     *exec.Cmd
-	logPath string
-	log     *os.File
-	exited  chan struct{}
-	err     error
-}
+// A process is a program the harness started, whose CPU time and memory the bench reads.
+type process struct{ *testprocess.Process }
 
 // startProcess runs bin with args, its output going to logPath.
 func startProcess(name, logPath, bin string, args ...string) (*process, error) {
@@ -50,66 +42,16 @@ func startProcess(name, logPath, bin string, args ...string) (*process, error) {
 
 // startProcessEnv is startProcess with env added to the harness's own environment; a later entry wins.
 func startProcessEnv(name, logPath, bin string, env []string, args ...string) (*process, error) {
-	f, err := os.Create(logPath)
+	p, err := testprocess.Start(name, logPath, bin, testprocess.Options{Env: env}, args...)
 	if err != nil {
 		return nil, err
 	}
-	cmd := exec.Command(bin, args...)
-	cmd.Stdout, cmd.Stderr = f, f
-	if env != nil {
-		cmd.Env = append(os.Environ(), env...)
-	}
-	if err := cmd.Start(); err != nil {
-		_ = f.Close()
-		return nil, fmt.Errorf("cannot start %s: %w", name, err)
-	}
-	p := &process{name: name, cmd: cmd, logPath: logPath, log: f, exited: make(chan struct{})}
-	go func() {
-		p.err = cmd.Wait()
-		close(p.exited)
-	}()
-	return p, nil
-}
-
-// alive fails once the process exited, with the end of its log.
-func (p *process) alive() error {
-	select {
-	case <-p.exited:
-		return fmt.Errorf("%s exited: %v\n%s", p.name, p.err, p.tail())
-	default:
-		return nil
-	}
-}
-
-// stop asks the process to terminate and kills it when it has not within ten seconds.
-func (p *process) stop() {
-	_ = p.cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case <-p.exited:
-	case <-time.After(10 * time.Second):
-		_ = p.cmd.Process.Kill()
-		<-p.exited
-	}
-	_ = p.log.Close()
-}
-
-// tail is the end of the process's log.
-func (p *process) tail() string {
-	b, err := os.ReadFile(p.logPath)
-	if err != nil {
-		return ""
-	}
-	const keep = 20
-	lines := strings.Split(strings.TrimRight(string(b), "\n"), "\n")
-	if len(lines) > keep {
-		lines = lines[len(lines)-keep:]
-	}
-	return strings.Join(lines, "\n")
+	return &process{p}, nil
 }
 
 // cpu is the user and system CPU time the process used so far.
 func (p *process) cpu() (time.Duration, error) {
-	return cpuOf(p.cmd.Process.Pid)
+	return cpuOf(p.Pid())
 }
 
 // cpuOf is the user and system CPU time process pid used so far.
@@ -141,7 +83,7 @@ func cpuOf(pid int) (time.Duration, error) {
 
 // peakRSS is the largest resident set size the process had so far, in bytes.
 func (p *process) peakRSS() (int64, error) {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", p.cmd.Process.Pid))
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", p.Pid()))
 	if err != nil {
 		return 0, err
 	}
@@ -155,11 +97,4 @@ func (p *process) peakRSS() (int64, error) {
 }
 
 // freePort is a loopback port nobody listens on right now.
-func freePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
-	}
-	defer func() { _ = l.Close() }()
-	return l.Addr().(*net.TCPAddr).Port, nil
-}
+func freePort() (int, error) { return testprocess.FreePort() }

@@ -92,19 +92,19 @@ func startProvider(ctx context.Context, bin, kubeconfig, dir string, profile boo
 	readyz := fmt.Sprintf("http://127.0.0.1:%d/readyz", probes)
 	deadline := time.Now().Add(time.Minute)
 	for {
-		if err := p.alive(); err != nil {
+		if err := p.Alive(); err != nil {
 			return nil, err
 		}
 		if ok(ctx, readyz) && ok(ctx, p.metricsURL) {
 			return p, nil
 		}
 		if time.Now().After(deadline) {
-			p.stop()
-			return nil, fmt.Errorf("the provider did not become ready within a minute\n%s", p.tail())
+			p.Stop()
+			return nil, fmt.Errorf("the provider did not become ready within a minute\n%s", p.Tail(20))
 		}
 		select {
 		case <-ctx.Done():
-			p.stop()
+			p.Stop()
 			return nil, ctx.Err()
 		case <-time.After(100 * time.Millisecond):
 		}

@@ -41,6 +41,7 @@ import (
 
 	apisv1alpha1 "github.com/kindnode/cluster-api-provider-kubernetes/apis/v1alpha1"
 	"github.com/kindnode/cluster-api-provider-kubernetes/internal/testenv"
+	"github.com/kindnode/cluster-api-provider-kubernetes/internal/testprocess"
 	"github.com/kindnode/cluster-api-provider-kubernetes/internal/testprovider"
 )
 
@@ -78,9 +79,9 @@ func run(m *testing.M) int {
 	defer cancel()
 	defer func() {
 		// Crossplane first: it would otherwise log the function's disappearance.
-		core.stop()
-		fn.stop()
-		kcm.stop()
+		core.Stop()
+		fn.Stop()
+		kcm.Stop()
 		if env != nil {
 			_ = env.Stop()
 		}
@@ -100,7 +101,7 @@ func run(m *testing.M) int {
 func dumpLogs() {
 	for _, p := range []*process{core, fn, kcm} {
 		if p != nil {
-			fmt.Fprintf(os.Stderr, "--- last lines of %s's log:\n%s\n", p.name, p.tail(60))
+			fmt.Fprintf(os.Stderr, "--- last lines of %s's log:\n%s\n", p.Name, p.Tail(60))
 		}
 	}
 }
@@ -151,7 +152,7 @@ func setup(ctx context.Context, dir string) error {
 	if err := writeMTLS(serverCerts, clientCerts); err != nil {
 		return fmt.Errorf("cannot generate the mTLS certificates: %w", err)
 	}
-	addr, err := freeAddress()
+	addr, err := testprocess.FreeAddress()
 	if err != nil {
 		return err
 	}

@@ -25,17 +25,16 @@ import (
 	"encoding/json"
 	"encoding/pem"
 	"fmt"
-	"io"
 	"math/big"
 	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/kindnode/cluster-api-provider-kubernetes/internal/testenv"
+	"github.com/kindnode/cluster-api-provider-kubernetes/internal/testprocess"
 )
 
 // coreModule is the module that pins Crossplane core; its go.mod names the version whose CRDs and binary
@@ -118,16 +117,6 @@ func crossplaneCRDs() (string, error) {
 	return filepath.Join(mod.Dir, "cluster", "crds"), err
 }
 
-// freeAddress returns a loopback address with a port nothing listens on right now.
-func freeAddress() (string, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return "", err
-	}
-	defer l.Close()
-	return l.Addr().String(), nil
-}
-
 // waitListening waits until something accepts connections at addr, or the process exits.
 func waitListening(p *process, addr string, timeout time.Duration) error {
 	deadline := time.Now().Add(timeout)
@@ -136,84 +125,25 @@ func waitListening(p *process, addr string, timeout time.Duration) error {
 			_ = c.Close()
 			return nil
 		}
-		if p.exited() {
-			return fmt.Errorf("%s exited before listening on %s:\n%s", p.name, addr, p.tail(40))
+		if p.Exited() {
+			return fmt.Errorf("%s exited before listening on %s:\n%s", p.Name, addr, p.Tail(40))
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-	return fmt.Errorf("%s does not listen on %s after %s:\n%s", p.name, addr, timeout, p.tail(40))
+	return fmt.Errorf("%s does not listen on %s after %s:\n%s", p.Name, addr, timeout, p.Tail(40))
 }
 
 // process is a program the tests started, with its output in a log file.
-type process struct {
-	name string
-	cmd  *exec.Cmd
-	log  string
-	done chan struct{}
-}
+type process = testprocess.Process
 
-// start runs bin with args and extra environment, logging to dir/name.log (and to stderr with TEST_DEBUG).
+// start runs bin with args and extra environment, logging to dir/name.log (and to stderr with TEST_DEBUG); it
+// dies with the test binary.
 func start(dir, name, bin string, env []string, args ...string) (*process, error) {
-	logPath := filepath.Join(dir, name+".log")
-	f, err := os.Create(logPath)
-	if err != nil {
-		return nil, err
-	}
-	var w io.Writer = f
+	o := testprocess.Options{Env: env, SysProcAttr: dieWithParent()}
 	if os.Getenv("TEST_DEBUG") != "" {
-		w = io.MultiWriter(f, os.Stderr)
+		o.Tee = os.Stderr
 	}
-	cmd := exec.Command(bin, args...)
-	cmd.Env = append(os.Environ(), env...)
-	cmd.Stdout, cmd.Stderr = w, w
-	cmd.SysProcAttr = dieWithParent()
-	if err := cmd.Start(); err != nil {
-		_ = f.Close()
-		return nil, fmt.Errorf("cannot start %s: %w", name, err)
-	}
-	p := &process{name: name, cmd: cmd, log: logPath, done: make(chan struct{})}
-	go func() {
-		_ = cmd.Wait()
-		_ = f.Close()
-		close(p.done)
-	}()
-	return p, nil
-}
-
-func (p *process) exited() bool {
-	select {
-	case <-p.done:
-		return true
-	default:
-		return false
-	}
-}
-
-// stop asks the process to terminate and kills it if it does not within a few seconds.
-func (p *process) stop() {
-	if p == nil || p.exited() {
-		return
-	}
-	_ = p.cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case <-p.done:
-	case <-time.After(5 * time.Second):
-		_ = p.cmd.Process.Kill()
-		<-p.done
-	}
-}
-
-// tail returns the last n lines of the process's log.
-func (p *process) tail(n int) string {
-	b, err := os.ReadFile(p.log)
-	if err != nil {
-		return err.Error()
-	}
-	lines := strings.Split(strings.TrimRight(string(b), "\n"), "\n")
-	if len(lines) > n {
-		lines = lines[len(lines)-n:]
-	}
-	return strings.Join(lines, "\n")
+	return testprocess.Start(name, filepath.Join(dir, name+".log"), bin, o, args...)
 }
 
 // writeMTLS generates a CA and, signed by it, a server certificate for 127.0.0.1 (the function's) and a
