@@ -61,25 +61,16 @@ type run struct {
 // A bootstrapper runs bootstrap data in node Pods in the background: a run takes minutes, far longer than
 // one reconcile may. It reports progress when asked and requests a reconcile when a run ends.
 type bootstrapper struct {
+	// lifetime, the manager's, is that of the runs.
+	lifetime
 	notify func(types.NamespacedName)
 
-	mu sync.Mutex
-	// ctx is the manager's, which Start hands over; the runs reconciles begin live as long as it.
-	ctx  context.Context //nolint:containedctx // See above.
+	mu   sync.Mutex
 	runs map[types.UID]*run
 }
 
 func newBootstrapper(notify func(types.NamespacedName)) *bootstrapper {
-	return &bootstrapper{notify: notify, runs: map[types.UID]*run{}, ctx: context.Background()}
-}
-
-// Start gives runs the manager's lifetime.
-func (b *bootstrapper) Start(ctx context.Context) error {
-	b.mu.Lock()
-	b.ctx = ctx
-	b.mu.Unlock()
-	<-ctx.Done()
-	return nil
+	return &bootstrapper{notify: notify, runs: map[types.UID]*run{}}
 }
 
 func (b *bootstrapper) state(uid types.UID) (run, bool) {
@@ -106,7 +97,7 @@ func (b *bootstrapper) start(uid types.UID, mr types.NamespacedName, e bootstrap
 	}
 	r := &run{total: len(cmds)}
 	b.runs[uid] = r
-	ctx, cancel := context.WithTimeout(b.ctx, bootstrapTimeout)
+	ctx, cancel := context.WithTimeout(b.context(), bootstrapTimeout)
 	go func() {
 		defer cancel()
 		err := bootstrap.Run(ctx, e, cmds, func(step, total int, c bootstrap.Command) {
@@ -119,6 +110,12 @@ func (b *bootstrapper) start(uid types.UID, mr types.NamespacedName, e bootstrap
 		b.mu.Unlock()
 		b.notify(mr)
 	}()
+}
+
+// bootstrapDone tells whether the NodePod's node needs no more bootstrapping: it has no bootstrap data, or the
+// data ran to completion on the current Pod.
+func bootstrapDone(cr *v1alpha1.NodePod) bool {
+	return cr.Spec.ForProvider.BootstrapDataSecretRef == nil || cr.Status.AtProvider.Bootstrapped
 }
 
 func bootstrapped(s corev1.ConditionStatus, r xpv2.ConditionReason, msg string) xpv2.Condition {

@@ -84,26 +84,17 @@ type networkRead struct {
 
 // A networkWatcher reads the network status of the nodes it is told to watch, each in its own goroutine.
 type networkWatcher struct {
+	// lifetime, the manager's, is that of the reads.
+	lifetime
 	notify   func(types.NamespacedName)
 	interval time.Duration
 
-	mu sync.Mutex
-	// ctx is the manager's, which Start hands over; the reads reconciles begin live as long as it.
-	ctx   context.Context //nolint:containedctx // See above.
+	mu    sync.Mutex
 	reads map[types.NamespacedName]*networkRead
 }
 
 func newNetworkWatcher(notify func(types.NamespacedName), interval time.Duration) *networkWatcher {
-	return &networkWatcher{notify: notify, interval: interval, ctx: context.Background(), reads: map[types.NamespacedName]*networkRead{}}
-}
-
-// Start gives reads the manager's lifetime.
-func (w *networkWatcher) Start(ctx context.Context) error {
-	w.mu.Lock()
-	w.ctx = ctx
-	w.mu.Unlock()
-	<-ctx.Done()
-	return nil
+	return &networkWatcher{notify: notify, interval: interval, reads: map[types.NamespacedName]*networkRead{}}
 }
 
 // watch makes sure the Pod uid of NodePod nn is read with get, and returns what is known of it. A new Pod
@@ -117,7 +108,7 @@ func (w *networkWatcher) watch(nn types.NamespacedName, uid types.UID, get netwo
 		}
 		r.cancel()
 	}
-	ctx, cancel := context.WithCancel(w.ctx)
+	ctx, cancel := context.WithCancel(w.context())
 	r := &networkRead{uid: uid, cancel: cancel}
 	w.reads[nn] = r
 	go w.read(ctx, nn, r, get)
@@ -198,8 +189,7 @@ func networkReady(s corev1.ConditionStatus, r xpv2.ConditionReason, msg string) 
 // observeNetwork reports what the node says of its pod network, once it runs the default one.
 func (e *external) observeNetwork(cr *v1alpha1.NodePod, pod *corev1.Pod) {
 	nn := types.NamespacedName{Namespace: cr.GetNamespace(), Name: cr.GetName()}
-	booted := cr.Spec.ForProvider.BootstrapDataSecretRef == nil || cr.Status.AtProvider.Bootstrapped
-	if cr.Spec.ForProvider.DisableDefaultCNI || !booted || !kindnode.NodeContainerRunning(pod) || pod.Status.PodIP == "" || pod.GetDeletionTimestamp() != nil {
+	if cr.Spec.ForProvider.DisableDefaultCNI || !bootstrapDone(cr) || !kindnode.NodeContainerRunning(pod) || pod.Status.PodIP == "" || pod.GetDeletionTimestamp() != nil {
 		e.net.forget(nn)
 		unreported(cr)
 		return

@@ -281,7 +281,7 @@ func setReady(cr *v1alpha1.NodePod, pod *corev1.Pod) {
 	switch network := cr.GetCondition(v1alpha1.TypeNetworkReady); {
 	case !available:
 		cr.Status.SetConditions(xpv2.Condition{Type: xpv2.TypeReady, Status: corev1.ConditionFalse, Reason: xpv2.ConditionReason(reason), Message: msg, LastTransitionTime: metav1.Now()})
-	case cr.Spec.ForProvider.BootstrapDataSecretRef != nil && !cr.Status.AtProvider.Bootstrapped:
+	case !bootstrapDone(cr):
 		cr.Status.SetConditions(xpv2.Unavailable().WithMessage("the node Pod is ready; waiting for its bootstrap to complete (see the Bootstrapped condition)"))
 	case network.Status == corev1.ConditionFalse:
 		cr.Status.SetConditions(xpv2.Condition{Type: xpv2.TypeReady, Status: corev1.ConditionFalse, Reason: v1alpha1.ReasonNetworkUnavailable, LastTransitionTime: metav1.Now(),
