@@ -84,12 +84,19 @@ func Peers(self string, nodes []*corev1.Node) []Peer {
 }
 
 func ready(n *corev1.Node) bool {
-	for _, c := range n.Status.Conditions {
-		if c.Type == corev1.NodeReady {
-			return c.Status == corev1.ConditionTrue
+	c := condition(n, corev1.NodeReady)
+	return c != nil && c.Status == corev1.ConditionTrue
+}
+
+// condition is n's condition of type t; nil when n has none. (The provider's clients.NodeReady reads Ready
+// the same way; kindnode-net stays clear of the provider's packages.)
+func condition(n *corev1.Node, t corev1.NodeConditionType) *corev1.NodeCondition {
+	for i := range n.Status.Conditions {
+		if n.Status.Conditions[i].Type == t {
+			return &n.Status.Conditions[i]
 		}
 	}
-	return false
+	return nil
 }
 
 // Reached tells whether a probe's dial error still proves the peer reachable: nil, or a refusal, which only
@@ -161,12 +168,7 @@ func (r *Reachability) Record(now time.Time, peers []Peer, errs []error) Status 
 // unavailable network is written whenever the condition does not say it already; an available one only
 // replaces a True: flanneld writes False when it starts, and this node adds nothing to that.
 func Condition(node *corev1.Node, s Status, now metav1.Time) (corev1.NodeCondition, bool) {
-	var old *corev1.NodeCondition
-	for i := range node.Status.Conditions {
-		if node.Status.Conditions[i].Type == corev1.NodeNetworkUnavailable {
-			old = &node.Status.Conditions[i]
-		}
-	}
+	old := condition(node, corev1.NodeNetworkUnavailable)
 	status := corev1.ConditionFalse
 	if s.NetworkUnavailable {
 		status = corev1.ConditionTrue
