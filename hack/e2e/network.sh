@@ -1,5 +1,5 @@
 # network.sh is sourced by run.sh: an inner cluster whose overlay breaks says so, from the inner Node up to the
-# cluster, and recovers. It uses run.sh's outer, inner, node_pods and step.
+# cluster, and recovers. It uses run.sh's outer, inner, node_pods and step, and waits with kubectl wait.
 #
 #   network_fault  one inner worker's node Pod drops VXLAN (UDP 8472), as a firewall of the outer cluster
 #                  would: the inner Nodes that cannot reach it report NetworkUnavailable, their NodePods
@@ -10,18 +10,13 @@
 # vxlan_rule is the iptables rule that drops the overlay into a node Pod's network namespace.
 vxlan_rule=(INPUT -p udp --dport 8472 -j DROP)
 
-# wait_until runs its arguments every 2 s until they succeed, at most $1 seconds; it prints the seconds since
-# $2 when they do.
-wait_until() {
-  local timeout="$1" since="$2" end=$(($(date +%s) + $1))
-  shift 2
-  until "$@" >/dev/null 2>&1; do
-    if [[ $(date +%s) -ge ${end} ]]; then
-      echo "not within ${timeout} s: $*" >&2
-      return 1
-    fi
-    sleep 2
-  done
+# waited SINCE COMMAND...: runs COMMAND (a kubectl wait) quietly and prints the seconds since SINCE once it
+# succeeds; it fails as COMMAND does. Its caller assigns what it prints (t="$(waited ...)"): a failure inside
+# echo "$(waited ...)" would be lost, and the run would go on.
+waited() {
+  local since="$1"
+  shift
+  "$@" >/dev/null || return
   echo "$(( $(date +%s) - since )) s"
 }
 
@@ -36,11 +31,6 @@ nodepod_of() {
     awk -v pod="$1" '$2 == pod { print $1; exit }'
 }
 
-# condition_is KIND/NAME TYPE STATUS: the outer object's condition has that status.
-condition_is() {
-  [[ "$(outer -n "${NS}" get "$1" -o jsonpath="{.status.conditions[?(@.type==\"$2\")].status}")" == "$3" ]]
-}
-
 # cluster_condition prints the kind/name and the condition that says whether the whole cluster is ready.
 cluster_condition() {
   case "${MODE}" in
@@ -50,21 +40,26 @@ cluster_condition() {
 }
 
 network_fault() {
-  local worker nodepod start obj cond
+  local worker nodepod start obj cond t
   worker="$(node_pods worker | awk 'NR == 1 { print $1 }')"
   nodepod="$(nodepod_of "${worker}")"
   read -r obj cond <<<"$(cluster_condition)"
   [[ -n "${worker}" && -n "${nodepod}" ]] || { echo "no worker node Pod and NodePod in ${NAME}" >&2; return 1; }
-  condition_is "${obj}" "${cond}" True || { echo "${obj} is not ${cond} before the fault" >&2; return 1; }
+  [[ "$(outer -n "${NS}" get "${obj}" -o jsonpath="{.status.conditions[?(@.type==\"${cond}\")].status}")" == True ]] ||
+    { echo "${obj} is not ${cond} before the fault" >&2; return 1; }
 
   step "the overlay to ${worker} drops (iptables -I ${vxlan_rule[*]} in its node Pod)"
   start=$(date +%s)
   outer -n "${NS}" exec "${worker}" -- iptables -I "${vxlan_rule[@]}"
-  echo "inner Node ${worker} NetworkUnavailable: $(wait_until 300 "${start}" inner_network_unavailable "${worker}" True)"
+  t="$(waited "${start}" inner wait --for=condition=NetworkUnavailable=True "node/${worker}" --timeout=300s)"
+  echo "inner Node ${worker} NetworkUnavailable: ${t}"
   inner get node "${worker}" -o jsonpath='{.status.conditions[?(@.type=="NetworkUnavailable")].message}{"\n"}'
-  echo "NodePod ${nodepod} NetworkReady False: $(wait_until 180 "${start}" condition_is "nodepod/${nodepod}" NetworkReady False)"
-  echo "NodePod ${nodepod} Ready False: $(wait_until 60 "${start}" condition_is "nodepod/${nodepod}" Ready False)"
-  echo "${obj} ${cond} False: $(wait_until 180 "${start}" condition_is "${obj}" "${cond}" False)"
+  t="$(waited "${start}" outer -n "${NS}" wait --for=condition=NetworkReady=False "nodepod/${nodepod}" --timeout=180s)"
+  echo "NodePod ${nodepod} NetworkReady False: ${t}"
+  t="$(waited "${start}" outer -n "${NS}" wait --for=condition=Ready=False "nodepod/${nodepod}" --timeout=60s)"
+  echo "NodePod ${nodepod} Ready False: ${t}"
+  t="$(waited "${start}" outer -n "${NS}" wait --for=condition="${cond}"=False "${obj}" --timeout=180s)"
+  echo "${obj} ${cond} False: ${t}"
   outer -n "${NS}" get "${obj}" -o jsonpath="{.status.conditions[?(@.type==\"${cond}\")].message}{\"\\n\"}"
   if [[ "${MODE}" != capi ]]; then
     outer -n "${NS}" get "${obj}" -o jsonpath='{.status.message}{"\n"}'
@@ -76,9 +71,12 @@ network_fault() {
   step "the overlay to ${worker} is mended"
   start=$(date +%s)
   outer -n "${NS}" exec "${worker}" -- iptables -D "${vxlan_rule[@]}"
-  echo "inner Node ${worker} NetworkUnavailable False: $(wait_until 120 "${start}" inner_network_unavailable "${worker}" False)"
-  echo "NodePod ${nodepod} Ready: $(wait_until 180 "${start}" condition_is "nodepod/${nodepod}" Ready True)"
-  echo "${obj} ${cond} again: $(wait_until 300 "${start}" condition_is "${obj}" "${cond}" True)"
+  t="$(waited "${start}" inner wait --for=condition=NetworkUnavailable=False "node/${worker}" --timeout=120s)"
+  echo "inner Node ${worker} NetworkUnavailable False: ${t}"
+  t="$(waited "${start}" outer -n "${NS}" wait --for=condition=Ready=True "nodepod/${nodepod}" --timeout=180s)"
+  echo "NodePod ${nodepod} Ready: ${t}"
+  t="$(waited "${start}" outer -n "${NS}" wait --for=condition="${cond}"=True "${obj}" --timeout=300s)"
+  echo "${obj} ${cond} again: ${t}"
   local node
   for node in $(inner get nodes -o jsonpath='{.items[*].metadata.name}'); do
     inner_network_unavailable "${node}" True && { echo "inner Node ${node} still NetworkUnavailable" >&2; return 1; }
