@@ -13,15 +13,19 @@ TEST_FLAGS    ?= -count=1 -timeout=20m
 .PHONY: all
 all: generate lint build test
 
-## generate: deepcopy, CRDs (package/provider/crds) and crossplane-runtime method sets.
+## generate: deepcopy, CRDs (package/provider/crds, config/crd) and crossplane-runtime method sets.
 .PHONY: generate
 generate:
 	cd apis && $(GO) generate -tags generate ./...
 
-## check-generate: fail when generated files are out of date.
+## check-generate: fail when generated files are out of date, new and uncommitted, or a generated CRD is missing from config/crd/kustomization.yaml.
 .PHONY: check-generate
 check-generate: generate
-	@git diff --exit-code -- apis package config/crd/bases || { echo "generated files are stale: run make generate and commit"; exit 1; }
+	@git diff --exit-code -- apis package config/crd && test -z "$$(git ls-files --others --exclude-standard -- apis package config/crd)" \
+		|| { echo "generated files are stale: run make generate and commit"; exit 1; }
+	@for f in config/crd/bases/*.yaml config/crd/kindnode/*.yaml; do \
+		grep -qxF -- "- $${f#config/crd/}" config/crd/kustomization.yaml || { echo "$$f is not in config/crd/kustomization.yaml's resources"; exit 1; }; \
+	done
 
 ## build: the provider manager binary.
 .PHONY: build
@@ -207,19 +211,9 @@ help:
 CAPK_VERSION  ?= v0.1.0
 IMG           ?= localhost/kindnode/capkn-manager:dev
 
-## config-crds: copy package/provider/crds into config/crd/kindnode, where kustomize can read them (idempotent).
-.PHONY: config-crds
-config-crds:
-	@bash hack/config-crds.sh
-
-## check-config-crds: fail when config/crd/kindnode is out of date with package/provider/crds (for CI).
-.PHONY: check-config-crds
-check-config-crds:
-	@bash hack/config-crds.sh --check
-
 ## release-artifacts: clusterctl repository in _output/repository/infrastructure-kubernetes/$(CAPK_VERSION) and _output/clusterctl.yaml (IMG sets the manager image).
 .PHONY: release-artifacts
-release-artifacts: config-crds
+release-artifacts:
 	@IMG="$(IMG)" bash hack/release-artifacts.sh "$(OUTPUT)" "$(CAPK_VERSION)"
 
 ## clusterctl: Cluster API's clusterctl, pinned in hack/tools/clusterctl/go.mod, built into bin/clusterctl.

@@ -19,10 +19,13 @@ limitations under the License.
 // Generate deepcopy methods, CRDs and crossplane-runtime method sets. Run through `make generate`.
 
 // The Crossplane package carries the managed resource and ProviderConfig CRDs; the Cluster API kinds go to
-// config/crd/bases, from which the clusterctl components are built.
-//go:generate rm -rf ../package/provider/crds ../config/crd/bases
+// config/crd/bases, from which the clusterctl components are built. The clusterctl components carry the
+// kindnode.dev CRDs too (the Cluster API controllers create NodePods and NodeServices), so they are written
+// a second time into config/crd/kindnode: kustomize reads no file outside config/.
+//go:generate rm -rf ../package/provider/crds ../config/crd/bases ../config/crd/kindnode
 //go:generate go tool -modfile=../hack/tools/go.mod controller-gen object:headerFile=../hack/boilerplate.go.txt paths=./...
 //go:generate go tool -modfile=../hack/tools/go.mod controller-gen crd:crdVersions=v1 paths=./v1alpha1/... paths=./kindnode/... output:artifacts:config=../package/provider/crds
+//go:generate go tool -modfile=../hack/tools/go.mod controller-gen crd:crdVersions=v1 paths=./v1alpha1/... paths=./kindnode/... output:artifacts:config=../config/crd/kindnode
 //go:generate go tool -modfile=../hack/tools/go.mod controller-gen crd:crdVersions=v1 paths=./infrastructure/... output:artifacts:config=../config/crd/bases
 //go:generate go tool -modfile=../hack/tools/go.mod angryjet generate-methodsets --header-file=../hack/boilerplate.go.txt ./...
 

@@ -9,9 +9,7 @@
 #   OUTPUT/clusterctl.yaml             a clusterctl configuration that names this repository
 #
 # kubectl (which has kustomize built in) comes from hack/testbin.sh, which builds it from the Go module proxy
-# once. The build runs on a copy of config/ whose crd/kindnode is refreshed from package/provider/crds, so the release
-# always carries the CRDs make generate wrote last, whether or not config/crd/kindnode was synced
-# (make config-crds does that for kubectl apply -k config/default).
+# once. The CRDs are the ones make generate wrote into config/crd.
 #
 # Usage: hack/release-artifacts.sh [OUTPUT [VERSION]]   (defaults: _output, v0.1.0; IMG from the environment)
 set -euo pipefail
@@ -35,7 +33,6 @@ mkdir -p "${release}"
 work="$(mktemp -d)"
 trap 'rm -rf "${work}"' EXIT
 cp -r "${root}/config" "${work}/config"
-bash "${root}/hack/config-crds.sh" "${work}/config"
 
 # The image is set in an overlay so that config/default stays as committed.
 image_name="${img%:*}"
