@@ -20,24 +20,26 @@ limitations under the License.
 // the package's source and digest before it would pull it; a package installed by digest reference whose
 // entry is there is never pulled, so there is nothing to verify it against.
 //
-// An entry is the package's package.yaml stream, gzipped, in <ID>.gz, where ID is crossplane-runtime's
-// xpkg.FriendlyID of the source and digest. This package reimplements that ID rather than import
-// crossplane-runtime's xpkg package, which would bring registry, signing and attestation libraries into
-// the provider's module.
+// The cache is crossplane-runtime's: Crossplane core v2.4.0 builds its package manager from
+// crossplane-runtime v2's xpkg.NewFsPackageCache and xpkg.NewCachedClient, and this package calls the same
+// code for the entry's name (xpkg.FriendlyID of the reference's source and digest), its file and its content
+// (xpkg.ExtractPackageYAML of the image). What is ours is only which digest a package is filed under: the
+// config digest of the image `crossplane xpkg build` wrote, since with no registry there is no manifest
+// digest a pull could be checked against. The package is used by the e2e tool hack/e2e/xpkgcache and by
+// tests; the provider and the function do not link it (nor go-containerregistry).
 package xpkgcache
 
 import (
-	"archive/tar"
 	"bytes"
-	"compress/gzip"
-	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"os"
-	"path"
 	"path/filepath"
-	"strings"
+
+	"github.com/crossplane/crossplane-runtime/v2/pkg/xpkg"
+	"github.com/google/go-containerregistry/pkg/name"
+	"github.com/google/go-containerregistry/pkg/v1/tarball"
+	"github.com/spf13/afero"
 )
 
 // Entry is one package as the cache holds it.
@@ -54,145 +56,51 @@ type Entry struct {
 // Reference is what to install: the source at the digest, e.g. in a Function's spec.package.
 func (e Entry) Reference() string { return e.Source + "@" + e.Digest }
 
-// FileName is the name of the entry's file in the cache directory.
-func (e Entry) FileName() string { return ID(e.Source, e.Digest) + ".gz" }
+// ID is the name Crossplane's package manager looks the entry up under when it installs Reference: the
+// cache key xpkg.CachedClient.Get derives from a digest reference.
+func (e Entry) ID() (string, error) {
+	ref, err := name.ParseReference(e.Reference())
+	if err != nil {
+		return "", fmt.Errorf("cannot parse package reference %s: %w", e.Reference(), err)
+	}
+	return xpkg.FriendlyID(xpkg.ParsePackageSourceFromReference(ref), ref.Identifier()), nil
+}
 
-// Write gzips the entry's package.yaml into dir (created if missing) and returns the file's path.
+// Write stores the entry's package.yaml in the package cache in dir (created if missing) and returns the
+// path of the file it wrote.
 func (e Entry) Write(dir string) (string, error) {
+	id, err := e.ID()
+	if err != nil {
+		return "", err
+	}
 	if err := os.MkdirAll(dir, 0o750); err != nil {
 		return "", err
 	}
-	var b bytes.Buffer
-	zw := gzip.NewWriter(&b)
-	if _, err := zw.Write(e.PackageYAML); err != nil {
-		return "", err
+	if err := xpkg.NewFsPackageCache(dir, afero.NewOsFs()).Store(id, io.NopCloser(bytes.NewReader(e.PackageYAML))); err != nil {
+		return "", fmt.Errorf("cannot store %s in the package cache %s: %w", e.Reference(), dir, err)
 	}
-	if err := zw.Close(); err != nil {
-		return "", err
-	}
-	p := filepath.Join(dir, e.FileName())
-	return p, os.WriteFile(p, b.Bytes(), 0o600)
+	// The cache appends its content extension, which crossplane-runtime does not export.
+	return filepath.Join(dir, id+".gz"), nil
 }
 
 // FromFile reads an .xpkg file (the image tarball `crossplane xpkg build` writes) as the entry of source.
 func FromFile(xpkgFile, source string) (Entry, error) {
-	f, err := os.Open(xpkgFile) //nolint:gosec // The caller's package file.
-	if err != nil {
-		return Entry{}, err
-	}
-	defer f.Close()
-	digest, stream, err := Read(f)
+	img, err := tarball.ImageFromPath(xpkgFile, nil)
 	if err != nil {
 		return Entry{}, fmt.Errorf("%s: %w", xpkgFile, err)
 	}
-	return Entry{Source: source, Digest: digest, PackageYAML: stream}, nil
-}
-
-// Read returns the config digest of an image tarball with a single image and the package.yaml found in
-// its layers.
-func Read(r io.Reader) (digest string, stream []byte, err error) {
-	files, err := untar(r)
+	digest, err := img.ConfigName()
 	if err != nil {
-		return "", nil, err
+		return Entry{}, fmt.Errorf("%s: cannot read the config digest: %w", xpkgFile, err)
 	}
-	var manifest []struct {
-		Config string
-		Layers []string
+	rc, err := xpkg.ExtractPackageYAML(img)
+	if err != nil {
+		return Entry{}, fmt.Errorf("%s: %w", xpkgFile, err)
 	}
-	if err := json.Unmarshal(files["manifest.json"], &manifest); err != nil {
-		return "", nil, fmt.Errorf("cannot read manifest.json: %w", err)
+	defer rc.Close() //nolint:errcheck // Only open for reading.
+	stream, err := io.ReadAll(rc)
+	if err != nil {
+		return Entry{}, fmt.Errorf("%s: cannot read package.yaml: %w", xpkgFile, err)
 	}
-	if len(manifest) != 1 {
-		return "", nil, fmt.Errorf("manifest.json names %d images, want 1", len(manifest))
-	}
-	// The config's file name is its digest: "sha256:<hex>" or, in an OCI layout, "blobs/sha256/<hex>".
-	config := manifest[0].Config
-	if algo, hex, ok := strings.Cut(strings.TrimPrefix(config, "blobs/"), "/"); ok {
-		config = algo + ":" + hex
-	}
-	if !strings.HasPrefix(config, "sha256:") {
-		return "", nil, fmt.Errorf("config %q is not named by its sha256 digest", manifest[0].Config)
-	}
-	for _, l := range manifest[0].Layers {
-		b, ok := files[l]
-		if !ok {
-			return "", nil, fmt.Errorf("layer %s is not in the tarball", l)
-		}
-		stream, found, err := packageYAML(b)
-		if err != nil {
-			return "", nil, fmt.Errorf("layer %s: %w", l, err)
-		}
-		if found {
-			return config, stream, nil
-		}
-	}
-	return "", nil, errors.New("no package.yaml in any layer")
-}
-
-// packageYAML returns the package.yaml of a layer, gzipped or not.
-func packageYAML(layer []byte) ([]byte, bool, error) {
-	var r io.Reader = bytes.NewReader(layer)
-	if len(layer) > 2 && layer[0] == 0x1f && layer[1] == 0x8b {
-		zr, err := gzip.NewReader(r)
-		if err != nil {
-			return nil, false, err
-		}
-		r = zr
-	}
-	tr := tar.NewReader(r)
-	for {
-		h, err := tr.Next()
-		if errors.Is(err, io.EOF) {
-			return nil, false, nil
-		}
-		if err != nil {
-			return nil, false, err
-		}
-		if path.Base(h.Name) == "package.yaml" {
-			b, err := io.ReadAll(tr)
-			return b, err == nil, err
-		}
-	}
-}
-
-// untar reads all regular files of a tar stream.
-func untar(r io.Reader) (map[string][]byte, error) {
-	files := map[string][]byte{}
-	tr := tar.NewReader(r)
-	for {
-		h, err := tr.Next()
-		if errors.Is(err, io.EOF) {
-			return files, nil
-		}
-		if err != nil {
-			return nil, err
-		}
-		if h.Typeflag != tar.TypeReg {
-			continue
-		}
-		if files[h.Name], err = io.ReadAll(tr); err != nil {
-			return nil, err
-		}
-	}
-}
-
-// ID is the name Crossplane's package cache gives a package: crossplane-runtime's xpkg.FriendlyID of the
-// source and the digest, a DNS label of at most 50 characters of the source and 12 of the digest.
-func ID(source, digest string) string {
-	trunc := func(s string, n int) string { return s[:min(len(s), n)] }
-	s := trunc(source, 50) + "-" + trunc(digest, 12)
-	var b strings.Builder
-	for i := range s {
-		c := s[i]
-		if ('a' <= c && c <= 'z') || ('0' <= c && c <= '9') {
-			b.WriteByte(c)
-		}
-		if strings.IndexByte("./:-", c) >= 0 && i != 0 && i != 62 && i != len(s)-1 {
-			b.WriteByte('-')
-		}
-		if i == 62 {
-			break
-		}
-	}
-	return strings.Trim(b.String(), "-")
+	return Entry{Source: source, Digest: digest.String(), PackageYAML: stream}, nil
 }

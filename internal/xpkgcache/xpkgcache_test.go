@@ -17,23 +17,31 @@ limitations under the License.
 package xpkgcache
 
 import (
-	"archive/tar"
-	"bytes"
-	"compress/gzip"
-	"encoding/json"
-	"io"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/crossplane/crossplane-runtime/v2/pkg/xpkg"
+	"github.com/crossplane/crossplane-runtime/v2/pkg/xpkg/fake"
+	"github.com/crossplane/crossplane-runtime/v2/pkg/xpkg/parser"
+	"github.com/crossplane/crossplane-runtime/v2/pkg/xpkg/signature"
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-containerregistry/pkg/crane"
+	"github.com/google/go-containerregistry/pkg/name"
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/empty"
+	"github.com/google/go-containerregistry/pkg/v1/mutate"
+	"github.com/google/go-containerregistry/pkg/v1/tarball"
+	"github.com/spf13/afero"
+	corev1 "k8s.io/api/core/v1"
 )
 
-// The wants are what crossplane-runtime v2's xpkg.FriendlyID returns for the same arguments.
+// The wants are the cache file names of these references, as the Crossplane tests and e2e runs read them;
+// ID computes them with crossplane-runtime's code.
 func TestID(t *testing.T) {
 	cases := map[string]struct {
-		source, digest, want string
+		source, digest, want, wantErr string
 	}{
 		"Function": {
 			source: "ghcr.io/kindnode/function-kindcluster",
@@ -50,16 +58,31 @@ func TestID(t *testing.T) {
 			digest: "sha256:00aa11bb22cc33dd44ee55ff66778899aabbccddeeff00112233445566778899",
 			want:   "xpkg-example-com-a-very-long-organisation-name-wit-sha256-00aa1",
 		},
-		"PortAndShortDigest": {
+		"Port": {
 			source: "registry.local:5000/ns/pkg",
-			digest: "sha256:abc",
-			want:   "registry-local-5000-ns-pkg-sha256-abc",
+			digest: "sha256:abcabcabcabcabcabcabcabcabcabcabcabcabcabcabcabcabcabcabcabcabca",
+			want:   "registry-local-5000-ns-pkg-sha256-abcab",
+		},
+		"NotADigest": {
+			source:  "registry.local:5000/ns/pkg",
+			digest:  "sha256:abc",
+			wantErr: "cannot parse package reference registry.local:5000/ns/pkg@sha256:abc",
 		},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
-			if diff := cmp.Diff(tc.want, ID(tc.source, tc.digest)); diff != "" {
-				t.Errorf("ID(...): -want, +got:\n%s", diff)
+			got, err := Entry{Source: tc.source, Digest: tc.digest}.ID()
+			if tc.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+					t.Fatalf("ID: got error %v, want one containing %q", err, tc.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(tc.want, got); diff != "" {
+				t.Errorf("ID(): -want, +got:\n%s", diff)
 			}
 		})
 	}
@@ -67,64 +90,82 @@ func TestID(t *testing.T) {
 
 const pkgYAML = "apiVersion: meta.pkg.crossplane.io/v1\nkind: Function\nmetadata:\n  name: f\n"
 
-func TestRead(t *testing.T) {
-	other := layer(t, true, map[string]string{"bin/function": "ELF"})
-	pkg := layer(t, true, map[string]string{"package.yaml": pkgYAML})
-	plain := layer(t, false, map[string]string{"package.yaml": pkgYAML})
+func TestFromFile(t *testing.T) {
+	other := layer(t, map[string][]byte{"bin/function": []byte("ELF")})
+	pkg := layer(t, map[string][]byte{"package.yaml": []byte(pkgYAML)})
 
 	cases := map[string]struct {
-		files      map[string][]byte
-		wantDigest string
-		wantYAML   string
-		wantErr    string
+		write    func(t *testing.T, path string) v1.Image
+		wantYAML string
+		wantErr  string
 	}{
 		"PackageInSecondLayer": {
-			files:      image("sha256:c0ffee.json", "sha256:c0ffee", other, pkg),
-			wantDigest: "sha256:c0ffee",
-			wantYAML:   pkgYAML,
-		},
-		"OCILayoutConfigName": {
-			files:      image("blobs/sha256/c0ffee", "blobs/sha256/c0ffee", plain),
-			wantDigest: "sha256:c0ffee",
-			wantYAML:   pkgYAML,
+			write:    func(t *testing.T, p string) v1.Image { return writeImage(t, p, image(t, other, pkg)) },
+			wantYAML: pkgYAML,
 		},
 		"NoPackageYAML": {
-			files:   image("sha256:c0ffee", "sha256:c0ffee", other),
-			wantErr: "no package.yaml in any layer",
+			write:   func(t *testing.T, p string) v1.Image { return writeImage(t, p, image(t, other)) },
+			wantErr: "package.yaml not found in package",
 		},
 		"TwoImages": {
-			files:   map[string][]byte{"manifest.json": []byte(`[{"Config":"a","Layers":[]},{"Config":"b","Layers":[]}]`)},
-			wantErr: "manifest.json names 2 images, want 1",
+			write: func(t *testing.T, p string) v1.Image {
+				t.Helper()
+				imgs := map[name.Tag]v1.Image{tag(t, "fn-a:1"): image(t, pkg), tag(t, "fn-b:1"): image(t, other)}
+				if err := tarball.MultiWriteToFile(p, imgs); err != nil {
+					t.Fatal(err)
+				}
+				return nil
+			},
+			wantErr: "tarball must contain only a single image",
 		},
 		"NotAnImage": {
-			files:   map[string][]byte{"hello.txt": []byte("hi")},
-			wantErr: "cannot read manifest.json",
+			write: func(t *testing.T, p string) v1.Image {
+				t.Helper()
+				if err := os.WriteFile(p, []byte("hi"), 0o600); err != nil {
+					t.Fatal(err)
+				}
+				return nil
+			},
+			wantErr: "function.xpkg",
 		},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
-			digest, stream, err := Read(bytes.NewReader(tarOf(t, tc.files)))
+			p := filepath.Join(t.TempDir(), "function.xpkg")
+			img := tc.write(t, p)
+			e, err := FromFile(p, "ghcr.io/kindnode/function-kindcluster")
 			if tc.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
-					t.Fatalf("Read: got error %v, want one containing %q", err, tc.wantErr)
+					t.Fatalf("FromFile: got error %v, want one containing %q", err, tc.wantErr)
 				}
 				return
 			}
 			if err != nil {
-				t.Fatalf("Read: %v", err)
+				t.Fatalf("FromFile: %v", err)
 			}
-			if diff := cmp.Diff(tc.wantDigest, digest); diff != "" {
-				t.Errorf("digest: -want, +got:\n%s", diff)
+			cfg, err := img.ConfigName()
+			if err != nil {
+				t.Fatal(err)
 			}
-			if diff := cmp.Diff(tc.wantYAML, string(stream)); diff != "" {
+			if diff := cmp.Diff(cfg.String(), e.Digest); diff != "" {
+				t.Errorf("digest: -want (the image's config digest), +got:\n%s", diff)
+			}
+			if diff := cmp.Diff(tc.wantYAML, string(e.PackageYAML)); diff != "" {
 				t.Errorf("package.yaml: -want, +got:\n%s", diff)
 			}
 		})
 	}
 }
 
-func TestWrite(t *testing.T) {
-	e := Entry{Source: "ghcr.io/kindnode/function-kindcluster", Digest: "sha256:0123456789abcdef", PackageYAML: []byte(pkgYAML)}
+// TestWriteIsFoundByCrossplane installs the entry's reference with the package client Crossplane core
+// builds (crossplane-runtime's CachedClient over an FsPackageCache) and a fetcher that fails: the package
+// must come from the cache.
+func TestWriteIsFoundByCrossplane(t *testing.T) {
+	e := Entry{
+		Source:      "ghcr.io/kindnode/function-kindcluster",
+		Digest:      "sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
+		PackageYAML: []byte(pkgYAML),
+	}
 	dir := filepath.Join(t.TempDir(), "cache")
 	p, err := e.Write(dir)
 	if err != nil {
@@ -133,84 +174,77 @@ func TestWrite(t *testing.T) {
 	if diff := cmp.Diff(filepath.Join(dir, "ghcr-io-kindnode-function-kindcluster-sha256-01234.gz"), p); diff != "" {
 		t.Errorf("path: -want, +got:\n%s", diff)
 	}
-	f, err := os.Open(p)
+	if _, err := os.Stat(p); err != nil {
+		t.Errorf("Write did not write the path it returned: %v", err)
+	}
+
+	metaScheme, err := xpkg.BuildMetaScheme()
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer f.Close()
-	zr, err := gzip.NewReader(f)
+	objScheme, err := xpkg.BuildObjectScheme()
 	if err != nil {
 		t.Fatal(err)
 	}
-	got, err := io.ReadAll(zr)
+	noRegistry := func(name.Reference) (*v1.Descriptor, error) {
+		t.Error("the registry was asked")
+		return nil, os.ErrNotExist
+	}
+	client := xpkg.NewCachedClient(
+		&fake.MockFetcher{MockHead: noRegistry},
+		parser.New(metaScheme, objScheme),
+		xpkg.NewFsPackageCache(dir, afero.NewOsFs()),
+		&fake.MockConfigStore{
+			MockRewritePath:                fake.NewMockRewritePathFn("", "", nil),
+			MockPullSecretFor:              fake.NewMockConfigStorePullSecretForFn("", "", nil),
+			MockImageVerificationConfigFor: fake.NewMockConfigStoreImageVerificationConfigForFn("", nil, nil),
+		},
+		signature.NopValidator{},
+	)
+	got, err := client.Get(t.Context(), e.Reference(), xpkg.WithPullPolicy(corev1.PullNever))
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("Crossplane's package client does not find %s in the cache: %v", e.Reference(), err)
 	}
-	if diff := cmp.Diff(pkgYAML, string(got)); diff != "" {
-		t.Errorf("cached package.yaml: -want, +got:\n%s", diff)
+	if diff := cmp.Diff("f", got.GetMeta().GetName()); diff != "" {
+		t.Errorf("package name: -want, +got:\n%s", diff)
 	}
-	if diff := cmp.Diff("ghcr.io/kindnode/function-kindcluster@sha256:0123456789abcdef", e.Reference()); diff != "" {
-		t.Errorf("Reference: -want, +got:\n%s", diff)
+	if diff := cmp.Diff(e.Digest, got.Digest); diff != "" {
+		t.Errorf("package digest: -want, +got:\n%s", diff)
 	}
 }
 
-// image is the files of an image tarball (docker save's layout) with the given config name and layers.
-func image(configFile, config string, layers ...[]byte) map[string][]byte {
-	files := map[string][]byte{configFile: []byte("{}")}
-	names := make([]string, 0, len(layers))
-	for i, l := range layers {
-		n := "layer" + string(rune('0'+i)) + ".tar.gz"
-		files[n] = l
-		names = append(names, n)
-	}
-	type entry struct {
-		Config string
-		Layers []string
-	}
-	m, err := json.Marshal([]entry{{Config: config, Layers: names}})
-	if err != nil {
-		panic(err) // Strings only: it cannot fail.
-	}
-	files["manifest.json"] = m
-	return files
-}
-
-// layer is a layer tarball of the given files, gzipped or not.
-func layer(t *testing.T, gz bool, files map[string]string) []byte {
+func layer(t *testing.T, files map[string][]byte) v1.Layer {
 	t.Helper()
-	b := map[string][]byte{}
-	for k, v := range files {
-		b[k] = []byte(v)
-	}
-	raw := tarOf(t, b)
-	if !gz {
-		return raw
-	}
-	var out bytes.Buffer
-	zw := gzip.NewWriter(&out)
-	if _, err := zw.Write(raw); err != nil {
+	l, err := crane.Layer(files)
+	if err != nil {
 		t.Fatal(err)
 	}
-	if err := zw.Close(); err != nil {
-		t.Fatal(err)
-	}
-	return out.Bytes()
+	return l
 }
 
-func tarOf(t *testing.T, files map[string][]byte) []byte {
+func image(t *testing.T, layers ...v1.Layer) v1.Image {
 	t.Helper()
-	var b bytes.Buffer
-	tw := tar.NewWriter(&b)
-	for name, content := range files {
-		if err := tw.WriteHeader(&tar.Header{Name: name, Mode: 0o644, Size: int64(len(content)), Typeflag: tar.TypeReg}); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := tw.Write(content); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := tw.Close(); err != nil {
+	img, err := mutate.AppendLayers(empty.Image, layers...)
+	if err != nil {
 		t.Fatal(err)
 	}
-	return b.Bytes()
+	return img
+}
+
+func tag(t *testing.T, s string) name.Tag {
+	t.Helper()
+	tg, err := name.NewTag(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tg
+}
+
+// writeImage writes img as an image tarball, the form of an .xpkg file.
+func writeImage(t *testing.T, path string, img v1.Image) v1.Image {
+	t.Helper()
+	if err := tarball.WriteToFile(path, tag(t, "function:latest"), img); err != nil {
+		t.Fatal(err)
+	}
+	return img
 }
