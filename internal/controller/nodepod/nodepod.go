@@ -80,7 +80,6 @@ func podExecutor(cfg *rest.Config, namespace, pod, container string) bootstrap.E
 
 // Setup adds a controller that reconciles NodePods.
 func Setup(mgr ctrl.Manager, o controller.Options, no Options) error {
-	name := managed.ControllerName(v1alpha1.NodePodGroupKind)
 	if no.Executor == nil {
 		no.Executor = podExecutor
 	}
@@ -104,10 +103,8 @@ func Setup(mgr ctrl.Manager, o controller.Options, no Options) error {
 	}
 
 	expected := newExpectations()
-	kube := clients.NewConsistentClient(mgr.GetClient())
-	rmgr := reconciler.WithClient(mgr, kube)
-	opts := []managed.ReconcilerOption{
-		managed.WithTypedExternalConnector(reconciler.FinalizeOnCreate[*v1alpha1.NodePod](&connector{
+	c, err := reconciler.NewManagedController(mgr, o, v1alpha1.NodePodGroupVersionKind, func(kube client.Client) managed.TypedExternalConnector[*v1alpha1.NodePod] {
+		return &connector{
 			kube:            kube,
 			usage:           resource.NewProviderConfigUsageTracker(kube, &apisv1alpha1.ProviderConfigUsage{}),
 			clusters:        no.Clusters,
@@ -116,21 +113,15 @@ func Setup(mgr ctrl.Manager, o controller.Options, no Options) error {
 			imageRepository: no.ImageRepository,
 			executor:        no.Executor,
 			expected:        expected,
-		}, managed.FinalizerName)),
+		}
+	})
+	if err != nil {
+		return err
 	}
-	opts = append(opts, reconciler.ManagedOptions(rmgr, o, name)...)
-	opts = append(opts, reconciler.DeterministicOptions(kube)...)
-
-	r := managed.NewReconciler(rmgr, resource.ManagedKind(v1alpha1.NodePodGroupVersionKind), opts...)
-
-	return ctrl.NewControllerManagedBy(mgr).
-		Named(name).
-		WithOptions(o.ForControllerRuntime()).
-		WithEventFilter(reconciler.DesiredStateChanged()).
-		For(&v1alpha1.NodePod{}).
+	return c.Builder.
 		WatchesRawSource(no.Clusters.Source(v1alpha1.NodePodKind, podEvents(mgr.GetCache()))).
 		WatchesRawSource(source.Channel(done, &handler.TypedEnqueueRequestForObject[*v1alpha1.NodePod]{})).
-		Complete(ratelimiter.NewReconciler(name, awaitEvents{inner: r, expected: expected}, o.GlobalRateLimiter))
+		Complete(ratelimiter.NewReconciler(c.Name, awaitEvents{inner: c.Reconciler, expected: expected}, o.GlobalRateLimiter))
 }
 
 type connector struct {

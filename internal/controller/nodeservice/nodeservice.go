@@ -64,28 +64,21 @@ const (
 
 // Setup adds a controller that reconciles NodeServices.
 func Setup(mgr ctrl.Manager, o controller.Options, clusters *clients.Registry) error {
-	name := managed.ControllerName(v1alpha1.NodeServiceGroupKind)
-
-	opts := []managed.ReconcilerOption{
-		managed.WithTypedExternalConnector[*v1alpha1.NodeService](&connector{
-			kube:     mgr.GetClient(),
-			usage:    resource.NewProviderConfigUsageTracker(mgr.GetClient(), &apisv1alpha1.ProviderConfigUsage{}),
+	c, err := reconciler.NewManagedController(mgr, o, v1alpha1.NodeServiceGroupVersionKind, func(kube client.Client) managed.TypedExternalConnector[*v1alpha1.NodeService] {
+		return &connector{
+			kube:     kube,
+			usage:    resource.NewProviderConfigUsageTracker(kube, &apisv1alpha1.ProviderConfigUsage{}),
 			clusters: clusters,
-		}),
+		}
+	})
+	if err != nil {
+		return err
 	}
-	opts = append(opts, reconciler.ManagedOptions(mgr, o, name)...)
-
-	r := managed.NewReconciler(mgr, resource.ManagedKind(v1alpha1.NodeServiceGroupVersionKind), opts...)
-
-	return ctrl.NewControllerManagedBy(mgr).
-		Named(name).
-		WithOptions(o.ForControllerRuntime()).
-		WithEventFilter(resource.DesiredStateChanged()).
-		For(&v1alpha1.NodeService{}).
+	return c.Builder.
 		WatchesRawSource(clusters.Source(v1alpha1.NodeServiceKind)).
 		// A control-plane NodePod more or less moves the quorum the disruption budget keeps.
 		Watches(&v1alpha1.NodePod{}, handler.EnqueueRequestsFromMapFunc(nodePodToNodeServices(mgr.GetClient()))).
-		Complete(ratelimiter.NewReconciler(name, r, o.GlobalRateLimiter))
+		Complete(ratelimiter.NewReconciler(c.Name, c.Reconciler, o.GlobalRateLimiter))
 }
 
 type connector struct {

@@ -15,7 +15,8 @@ limitations under the License.
 */
 
 // Package reconciler holds what the provider's controllers configure alike: the managed resource
-// controllers' reconciler options, and the event filters and writes of the Cluster API ones.
+// controllers' set-up (NewManagedController, which both NodePod and NodeService use) and reconciler options,
+// and the event filters and writes of the Cluster API ones.
 //
 // Much of it, with clients.ConsistentClient and the queue priorities of clients.Source and
 // kubernetesmachine's readyFirst, trims the requests the provider makes. Each piece exists for a row of the
@@ -24,8 +25,9 @@ limitations under the License.
 //   - DeterministicOptions (NameAsExternalName, PatchingFinalizer, PatchingCriticalAnnotationUpdater) and
 //     FinalizeOnCreate fold crossplane-runtime's separate writes of the external name, the finalizer and the
 //     critical annotations into the write the managed reconciler makes before Create anyway:
-//     nodepod_server_writes_per_nodepod and api_requests_per_nodepod. crossplane-runtime has no option for
-//     either; its own finalizer and annotation updaters are what these replace.
+//     nodepod_server_writes_per_nodepod and api_requests_per_nodepod, and a NodeService's nine writes to five
+//     (TestNodeServiceWritesOnlyWhatChanged). crossplane-runtime has no option for either; its own finalizer
+//     and annotation updaters are what these replace.
 //   - DesiredStateChanged and SpecOrMetadataChanged drop the watch events of a controller's own bookkeeping
 //     and status writes, each a reconcile that finds nothing new: provider_cpu, and the queue the Ready
 //     write waits behind (latency_p99). crossplane-runtime's DesiredStateChanged and Cluster API's
