@@ -163,7 +163,9 @@ func kubeadmJoinConfig(c Cluster, p *PKI, ep Endpoint, controlPlane bool) ([]byt
 
 // sharedCertFiles puts the cluster-wide keys where kubeadm looks for them. Every control-plane node gets all
 // of them, as Cluster API's kubeadm control plane does, so that nodes join without kubeadm's uploaded
-// certificates (which expire after two hours).
+// certificates (which expire after two hours). Cluster API's secret.Certificates.AsFiles writes the same
+// paths but certificates with mode 0640 and in another order, which would change the bootstrap data of
+// running clusters.
 func sharedCertFiles(p *PKI) []writeFile {
 	f := func(name string, content []byte, private bool) writeFile {
 		perm := "0644"

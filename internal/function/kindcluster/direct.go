@@ -296,7 +296,10 @@ func bootstrapSecret(c Cluster, suffix string, data []byte) *corev1.Secret {
 	return secret(c, c.Name+"-"+suffix, map[string][]byte{keyBootstrapValue: data, keyBootstrapFormat: []byte(formatCloudConfig)})
 }
 
-// Kubeconfig is an admin kubeconfig of the inner cluster through its endpoint.
+// Kubeconfig is an admin kubeconfig of the inner cluster through its endpoint, laid out as Cluster API's
+// kubeconfig.New lays out a cluster's (TestKubeconfigIsClusterAPIs). kubeconfig.New itself issues a new
+// client key on every call, and the function renders the kubeconfig Secret on every run from the admin
+// certificate it keeps; it would also link some 300 more packages into the function (go list -deps).
 func Kubeconfig(c Cluster, p *PKI, ep Endpoint) ([]byte, error) {
 	user := c.Name + "-admin"
 	ctx := user + "@" + c.Name
