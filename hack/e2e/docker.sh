@@ -70,6 +70,7 @@ stop() {
     done
     log "stopping dockerd"
     kill "${pid}"
+    # A loop, not kubectl wait: it waits on the Docker engine, which no cluster knows.
     for _ in $(seq 60); do kill -0 "${pid}" 2>/dev/null || break; sleep 1; done
     restore_host
   fi
@@ -100,6 +101,7 @@ start() {
   log "starting dockerd (log: ${state}/dockerd.log)"
   nohup dockerd --pidfile "${pidfile}" --add-runtime "capfilter=${filter}" --default-runtime capfilter \
     >"${state}/dockerd.log" 2>&1 &
+  # A loop, not kubectl wait: it waits on the Docker engine, which no cluster knows.
   for _ in $(seq 60); do
     docker info >/dev/null 2>&1 && return 0
     sleep 1

@@ -83,7 +83,8 @@ readyz_start() {
   outer -n "${NS}" get secret "${NAME}-kubeconfig" -o jsonpath='{.data.value}' | base64 -d |
     docker exec -i "${OUTER_CONTROL_PLANE}" sh -c 'cat >/tmp/readyz.kubeconfig'
   readyz_log="$(mktemp)"
-  # The poller ends with the script ($$ is its process), also when a failed check ends it early.
+  # The poller ends with the script ($$ is its process), also when a failed check ends it early. A loop, not
+  # kubectl wait: it probes an endpoint and records every answer, to measure the gaps between them.
   (
     while kill -0 "$$" 2>/dev/null; do
       if docker exec "${OUTER_CONTROL_PLANE}" kubectl --kubeconfig /tmp/readyz.kubeconfig --request-timeout=2s get --raw=/readyz >/dev/null 2>&1; then
@@ -113,6 +114,8 @@ readyz_stop() {
 # cluster takes 40 s to call a silent Node NotReady, and Cluster API some more to act on it.)
 whole() {
   local away="$1" start="$2" lost="$3" machines healthy left on_away why all=$((3 + FAULT_WORKERS))
+  # A loop, not kubectl waits: it counts Machines and inner Nodes that come and go, across both clusters, and
+  # needs all of it whole at once (one kubectl wait after another would pass on a state that since changed).
   for _ in $(seq 450); do
     machines="$(outer -n "${NS}" get machines -l "cluster.x-k8s.io/cluster-name=${NAME}" \
       -o jsonpath='{range .items[*]}{.metadata.name}={.status.phase},{.status.nodeRef.name}{"\n"}{end}')"
@@ -203,7 +206,8 @@ node_loss() {
   docker start "${victim}" >/dev/null
   outer wait --for=condition=Ready "node/${victim}" --timeout=5m
   AWAY=""
-  # The returning kubelet stops the containers of the Pods removed meanwhile; nothing of them may come back.
+  # The returning kubelet stops the containers of the Pods removed meanwhile; nothing of them may come back:
+  # checked for 30 s (a loop, not kubectl wait: it waits for nothing, it watches that nothing changes).
   local i
   for i in $(seq 10); do
     nothing_duplicated || return 1
@@ -236,6 +240,7 @@ node_drain() {
   drain_log="$(mktemp)"
   outer drain "${victim}" --force --ignore-daemonsets --delete-emptydir-data --timeout=15m >"${drain_log}" 2>&1 &
   drain=$!
+  # A loop, not kubectl wait: any one of the control-plane Pods going will do, and kubectl wait waits for all.
   local p
   for _ in $(seq 60); do
     for p in ${before}; do

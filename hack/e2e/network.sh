@@ -1,5 +1,5 @@
 # network.sh is sourced by run.sh: an inner cluster whose overlay breaks says so, from the inner Node up to the
-# cluster, and recovers. It uses run.sh's outer, inner, node_pods and step, and waits with kubectl wait.
+# cluster, and recovers. It uses run.sh's outer, inner, node_pods, step and waited, and waits with kubectl wait.
 #
 #   network_fault  one inner worker's node Pod drops VXLAN (UDP 8472), as a firewall of the outer cluster
 #                  would: the inner Nodes that cannot reach it report NetworkUnavailable, their NodePods
@@ -9,16 +9,6 @@
 
 # vxlan_rule is the iptables rule that drops the overlay into a node Pod's network namespace.
 vxlan_rule=(INPUT -p udp --dport 8472 -j DROP)
-
-# waited SINCE COMMAND...: runs COMMAND (a kubectl wait) quietly and prints the seconds since SINCE once it
-# succeeds; it fails as COMMAND does. Its caller assigns what it prints (t="$(waited ...)"): a failure inside
-# echo "$(waited ...)" would be lost, and the run would go on.
-waited() {
-  local since="$1"
-  shift
-  "$@" >/dev/null || return
-  echo "$(( $(date +%s) - since )) s"
-}
 
 # inner_network_unavailable NODE STATUS: the inner Node's NetworkUnavailable has that status.
 inner_network_unavailable() {

@@ -46,6 +46,23 @@ NS="${INNER_NAMESPACE:-default}"
 # Control-plane nodes of the clusters create makes (the KindCluster direct mode of make e2e makes 3).
 CONTROL_PLANES="${CONTROL_PLANES:-1}"
 step() { printf '\n==> %s (%s)\n' "$*" "$(date +%H:%M:%S)"; }
+# waited SINCE COMMAND...: runs COMMAND (a kubectl wait) quietly and prints the seconds since SINCE once it
+# succeeds; it fails as COMMAND does. Its caller assigns what it prints (t="$(waited ...)"): a failure inside
+# echo "$(waited ...)" would be lost, and the run would go on.
+waited() {
+  local since="$1"
+  shift
+  "$@" >/dev/null || return
+  echo "$(( $(date +%s) - since )) s"
+}
+# remaining DEADLINE prints the time left until DEADLINE (seconds since the epoch) as a kubectl wait --timeout,
+# so that waits one after another share one timeout; 0s once it passed (check once: a negative timeout would
+# wait for a week).
+remaining() {
+  local left
+  left=$(( $1 - $(date +%s) ))
+  echo "$(( left > 0 ? left : 0 ))s"
+}
 source "${here}/faults.sh"
 source "${here}/network.sh"
 
@@ -131,6 +148,7 @@ crossplane_only() {
 # apply_retrying applies stdin to the outer cluster, again every 5 s for up to 2 minutes while Cluster API's
 # webhooks do not answer yet: clusterctl init --wait-providers waits for the providers' Deployments, not for
 # their webhook Services' endpoints or the CA certissuer injects a moment later. Applying twice is harmless.
+# A loop, not kubectl wait: no object says that the webhooks answer; the apply itself does.
 apply_retrying() {
   local manifest i
   manifest="$(cat)"
@@ -223,6 +241,9 @@ up() {
   create
 }
 
+# wait_nodes N waits 4 minutes for at least N inner Nodes Ready. A loop, not kubectl wait: it counts Nodes
+# whose names are not known yet (kubectl wait waits for the ones that exist when it starts), and the inner API
+# server may not answer for a while.
 wait_nodes() {
   local want="$1"
   for _ in $(seq 120); do
@@ -256,7 +277,7 @@ inner_workers() { inner get nodes -l '!node-role.kubernetes.io/control-plane' -o
 # nodes, in both directions, through the inner overlay inside the outer one.
 connectivity() {
   step "from a Pod on every inner worker: a Pod on every inner node by Pod IP, a Service by DNS name"
-  local node phase ips
+  local node code ips
   inner delete pods,services -l app=kindnode-echo --ignore-not-found --wait=true >/dev/null
   inner create service clusterip kindnode-echo --tcp=53:53 >/dev/null
   inner label service kindnode-echo app=kindnode-echo >/dev/null
@@ -274,14 +295,15 @@ connectivity() {
         for target in "$@" kindnode-echo.default.svc.cluster.local; do
           if timeout 5 bash -c "</dev/tcp/${target}/53"; then echo "${target}: answers"; else echo "${target}: no answer"; exit 1; fi
         done' -- ${ips} >/dev/null
-    for _ in $(seq 60); do
-      phase="$(inner get pod "probe-${node}" -o jsonpath='{.status.phase}')"
-      [[ "${phase}" == Succeeded || "${phase}" == Failed ]] && break
-      sleep 2
-    done
+    # Done either way: the probe's container ends with its exit code. (Its phase says the same later: the kubelet
+    # may report it Running a while after the container ended.)
+    code="not done in 2 minutes"
+    if inner wait --for=jsonpath='{.status.containerStatuses[*].state.terminated}' "pod/probe-${node}" --timeout=120s >/dev/null; then
+      code="$(inner get pod "probe-${node}" -o jsonpath='{.status.containerStatuses[*].state.terminated.exitCode}')"
+    fi
     inner logs "probe-${node}" | sed "s/^/${node} -> /"
-    if [[ "${phase}" != Succeeded ]]; then
-      echo "from ${node}, not every inner node's Pod answered (probe ${phase:-not done})" >&2
+    if [[ "${code}" != 0 ]]; then
+      echo "from ${node}, not every inner node's Pod answered (probe exit code: ${code})" >&2
       return 1
     fi
     inner delete pod "probe-${node}" --wait=false >/dev/null
@@ -298,6 +320,7 @@ scale() {
   local want=$(($1 + CONTROL_PLANES))
   wait_nodes "${want}"
   # A worker removed by a scale down leaves its Pod in the outer cluster only until the provider deletes it.
+  # Loops, not kubectl wait, here and for the inner Nodes below: they count objects that come and go.
   local pods=0
   for _ in $(seq 60); do
     pods="$(outer -n "${NS}" get pods -l "cluster.x-k8s.io/cluster-name=${NAME}" --no-headers 2>/dev/null | wc -l)"
@@ -341,6 +364,8 @@ delete() {
   if outer get crd clusters.cluster.x-k8s.io >/dev/null 2>&1; then
     kinds="clusters.cluster.x-k8s.io,machines.cluster.x-k8s.io,${kinds}"
   fi
+  # A loop, not kubectl wait --for=delete: what must go is found by name as well as by label, and kubectl wait
+  # waits only for the objects that exist when it starts.
   for _ in $(seq 90); do
     left="$(outer -n "${NS}" get pods,services,pvc,poddisruptionbudgets,secrets -l "cluster.x-k8s.io/cluster-name=${NAME}" -o name 2>&1)"
     left+="$(outer -n "${NS}" get secrets -o name | grep "/${NAME}-" || true)"
@@ -417,17 +442,18 @@ persist() {
   outer -n "${NS}" delete pod "${victim}" --wait=true >/dev/null
   inner get --raw=/readyz >/dev/null
   echo "the inner API server answers with ${victim} gone"
-  # Back: the same Pod name Ready again, its Node Ready, KubeadmControlPlane's etcd check healthy.
-  local ready="" node="" healthy=""
-  for _ in $(seq 300); do
+  # Back within 10 minutes: the same Pod name created and Ready again, KubeadmControlPlane's etcd check
+  # healthy, its Node Ready (asked last: the inner API answers best once etcd is whole).
+  local deadline back=true ready node healthy
+  deadline=$(( $(date +%s) + 600 ))
+  outer -n "${NS}" wait --for=create --for=condition=Ready "pod/${victim}" --timeout="$(remaining "${deadline}")" >/dev/null &&
+    outer -n "${NS}" wait --for=condition=EtcdClusterHealthy kcp -l "cluster.x-k8s.io/cluster-name=${NAME}" --timeout="$(remaining "${deadline}")" >/dev/null &&
+    inner wait --for=condition=Ready "node/${victim}" --timeout="$(remaining "${deadline}")" >/dev/null || back=false
+  after="$(outer -n "${NS}" get machines -l "cluster.x-k8s.io/cluster-name=${NAME}" -o jsonpath='{.items[*].metadata.name}')"
+  if [[ "${back}" != true || "${before}" != "${after}" ]]; then
     ready="$(outer -n "${NS}" get pod "${victim}" -o jsonpath='{.status.conditions[?(@.type=="Ready")].status}' 2>/dev/null || true)"
     node="$(inner get node "${victim}" -o jsonpath='{.status.conditions[?(@.type=="Ready")].status}' 2>/dev/null || true)"
-    healthy="$(outer -n "${NS}" get kcp -l "cluster.x-k8s.io/cluster-name=${NAME}" -o jsonpath='{.items[0].status.conditions[?(@.type=="EtcdClusterHealthy")].status}')"
-    [[ "${ready}" == True && "${node}" == True && "${healthy}" == True ]] && break
-    sleep 2
-  done
-  after="$(outer -n "${NS}" get machines -l "cluster.x-k8s.io/cluster-name=${NAME}" -o jsonpath='{.items[*].metadata.name}')"
-  if [[ "${ready}" != True || "${node}" != True || "${healthy}" != True || "${before}" != "${after}" ]]; then
+    healthy="$(outer -n "${NS}" get kcp -l "cluster.x-k8s.io/cluster-name=${NAME}" -o jsonpath='{.items[0].status.conditions[?(@.type=="EtcdClusterHealthy")].status}' || true)"
     echo "${victim} did not come back as the same node: Pod Ready ${ready}, Node Ready ${node}, etcd healthy ${healthy}; Machines ${before} -> ${after}" >&2
     outer -n "${NS}" get kcp,machines,pods,pvc,svc -o wide >&2
     return 1

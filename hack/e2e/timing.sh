@@ -24,20 +24,26 @@ inner="$(awk -v a="$(now)" -v b="${t0}" 'BEGIN { printf "%.1f", a - b }')"
 bash "${here}/run.sh" delete >/dev/null
 
 echo "kind create cluster (1 control plane + 1 worker, same image) ..."
-cfg="$(mktemp)"; trap 'rm -f "${cfg}" "${cfg}.log" "${kindkc:-}"; "${KIND}" delete cluster --name kindnode-timing >/dev/null 2>&1 || true' EXIT
+cluster=kindnode-timing
+cfg="$(mktemp)"; trap 'rm -f "${cfg}" "${cfg}.log" "${kindkc:-}"; "${KIND}" delete cluster --name "${cluster}" >/dev/null 2>&1 || true' EXIT
 printf 'kind: Cluster\napiVersion: kind.x-k8s.io/v1alpha4\nnodes:\n- role: control-plane\n- role: worker\n' >"${cfg}"
 kindkc="$(mktemp)"
 t0="$(now)"
-if ! "${KIND}" create cluster --name kindnode-timing --image "${NODE_IMAGE}" --config "${cfg}" --wait 10m \
+if ! "${KIND}" create cluster --name "${cluster}" --image "${NODE_IMAGE}" --config "${cfg}" --wait 10m \
   --kubeconfig "${kindkc}" >"${cfg}.log" 2>&1; then
   cat "${cfg}.log" >&2
   exit 1
 fi
-# kind --wait waits for the control plane only; the inner cluster's time is to every node Ready.
-for i in $(seq 601); do
-  [[ "$("${IMAGES_CACHE}/bin/k8s-${K8S_VERSION}/kubectl" --kubeconfig "${kindkc}" get nodes --no-headers 2>/dev/null | awk '$2 == "Ready"' | wc -l)" -ge 2 ]] && break
-  [[ "${i}" -le 600 ]] || { echo "the kind cluster's nodes are not Ready after 10 minutes" >&2; exit 1; }
-  sleep 1
+# kind --wait waits for the control plane only; the inner cluster's time is to every node Ready: kind's two
+# nodes (kind names them <cluster>-control-plane and <cluster>-worker), within 10 minutes of kind create's end.
+deadline=$(( $(date +%s) + 600 ))
+for node in "${cluster}-control-plane" "${cluster}-worker"; do
+  left=$(( deadline - $(date +%s) ))
+  if ! "${IMAGES_CACHE}/bin/k8s-${K8S_VERSION}/kubectl" --kubeconfig "${kindkc}" wait --for=create --for=condition=Ready \
+    "node/${node}" --timeout="$(( left > 0 ? left : 0 ))s" >/dev/null; then
+    echo "the kind cluster's nodes are not Ready after 10 minutes" >&2
+    exit 1
+  fi
 done
 kind="$(awk -v a="$(now)" -v b="${t0}" 'BEGIN { printf "%.1f", a - b }')"
 
