@@ -1,6 +1,6 @@
 # faults.sh is sourced by run.sh: an inner cluster of 3 control planes and 2 workers on the three-node outer
 # cluster, spread across its zones, that survives the loss of an outer node and the drain of another. It uses
-# run.sh's outer, inner, node_pods, step, apply_retrying, wait_nodes, spread and connectivity.
+# run.sh's outer, inner, node_pods, step, ha_cluster, spread and connectivity.
 #
 #   spread  the control-plane node Pods run on 3 outer nodes in 3 zones; every control-plane Machine reports
 #           the failure domain it asked for, which is the zone of its node Pod's outer node; a Pod on each
@@ -20,17 +20,7 @@ OUTER_CONTROL_PLANE="${OUTER_CLUSTER:-kindnode-outer}-control-plane"
 FAULT_WORKERS=2
 
 faults() {
-  [[ "${MODE}" == capi ]] || { echo "faults needs MODE=capi" >&2; return 2; }
-  local start
-  step "inner cluster ${NAME} (capi, ClusterClass kubernetes): 3 control planes, ${FAULT_WORKERS} workers"
-  start=$(date +%s)
-  bash "${here}/capi.sh" clusterctl generate cluster "${NAME}" --flavor topology \
-    --infrastructure "kubernetes:v0.1.0" --target-namespace "${NS}" --kubernetes-version "${K8S_VERSION}" \
-    --control-plane-machine-count 3 --worker-machine-count "${FAULT_WORKERS}" | apply_retrying
-  outer -n "${NS}" wait --for=condition=Available "cluster/${NAME}" --timeout=20m
-  wait_nodes $((3 + FAULT_WORKERS))
-  echo "3 control planes and ${FAULT_WORKERS} workers Ready $(( $(date +%s) - start )) s after the apply"
-  inner get nodes -o wide
+  ha_cluster topology "ClusterClass kubernetes" "${FAULT_WORKERS}"
   CONTROL_PLANES=3 spread
   failure_domains
   connectivity

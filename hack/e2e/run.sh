@@ -420,19 +420,29 @@ crs_cni() {
   fi
 }
 
+# ha_cluster FLAVOR DESCRIPTION WORKERS: the inner cluster of faults (faults.sh) and persist, Cluster API's
+# clusterctl flavor FLAVOR with 3 control planes and WORKERS workers, applied, Available and its Nodes Ready; it
+# says how long that took. Its caller (FUNCNAME[1]) needs MODE=capi.
+ha_cluster() {
+  [[ "${MODE}" == capi ]] || { echo "${FUNCNAME[1]} needs MODE=capi" >&2; return 2; }
+  local flavor="$1" description="$2" workers="$3" start
+  step "inner cluster ${NAME} (capi, ${description}): 3 control planes, ${workers} workers"
+  start=$(date +%s)
+  bash "${here}/capi.sh" clusterctl generate cluster "${NAME}" --flavor "${flavor}" \
+    --infrastructure "kubernetes:v0.1.0" --target-namespace "${NS}" --kubernetes-version "${K8S_VERSION}" \
+    --control-plane-machine-count 3 --worker-machine-count "${workers}" | apply_retrying
+  outer -n "${NS}" wait --for=condition=Available "cluster/${NAME}" --timeout=20m
+  wait_nodes $((3 + workers))
+  echo "3 control planes and ${workers} workers Ready $(( $(date +%s) - start )) s after the apply"
+  inner get nodes -o wide
+}
+
 # persist is the seed's "persistent control plane with 3 nodes": a cluster of the persistent flavor (etcd,
 # kubeadm's and the kubelet's state on a claim per control-plane node, and a stable address per node) loses a
 # control-plane node Pod; the provider creates it again on the same claims and address, and it comes back as
 # the same Machine, Node and etcd member, with no remediation.
 persist() {
-  [[ "${MODE}" == capi ]] || { echo "persist needs MODE=capi" >&2; return 2; }
-  step "inner cluster ${NAME} (capi, persistent flavor): 3 control planes"
-  bash "${here}/capi.sh" clusterctl generate cluster "${NAME}" --flavor persistent \
-    --infrastructure "kubernetes:v0.1.0" --target-namespace "${NS}" --kubernetes-version "${K8S_VERSION}" \
-    --control-plane-machine-count 3 --worker-machine-count 0 | apply_retrying
-  outer -n "${NS}" wait --for=condition=Available "cluster/${NAME}" --timeout=20m
-  wait_nodes 3
-  inner get nodes -o wide
+  ha_cluster persistent "persistent flavor" 0
 
   local victim before after start
   victim="$(outer -n "${NS}" get pods -l "cluster.x-k8s.io/cluster-name=${NAME},kindnode.dev/role=control-plane" -o jsonpath='{.items[0].metadata.name}')"
