@@ -97,7 +97,7 @@ func FromFile(xpkgFile, source string) (Entry, error) {
 	if err != nil {
 		return Entry{}, fmt.Errorf("%s: %w", xpkgFile, err)
 	}
-	defer rc.Close() //nolint:errcheck // Only open for reading.
+	defer rc.Close()
 	stream, err := io.ReadAll(rc)
 	if err != nil {
 		return Entry{}, fmt.Errorf("%s: cannot read package.yaml: %w", xpkgFile, err)

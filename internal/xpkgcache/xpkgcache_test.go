@@ -100,11 +100,17 @@ func TestFromFile(t *testing.T) {
 		wantErr  string
 	}{
 		"PackageInSecondLayer": {
-			write:    func(t *testing.T, p string) v1.Image { return writeImage(t, p, image(t, other, pkg)) },
+			write: func(t *testing.T, p string) v1.Image {
+				t.Helper()
+				return writeImage(t, p, image(t, other, pkg))
+			},
 			wantYAML: pkgYAML,
 		},
 		"NoPackageYAML": {
-			write:   func(t *testing.T, p string) v1.Image { return writeImage(t, p, image(t, other)) },
+			write: func(t *testing.T, p string) v1.Image {
+				t.Helper()
+				return writeImage(t, p, image(t, other))
+			},
 			wantErr: "package.yaml not found in package",
 		},
 		"TwoImages": {
