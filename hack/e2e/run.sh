@@ -297,13 +297,13 @@ connectivity() {
         done' -- ${ips} >/dev/null
     # Done either way: the probe's container ends with its exit code. (Its phase says the same later: the kubelet
     # may report it Running a while after the container ended.)
-    code="not done in 2 minutes"
+    code=""
     if inner wait --for=jsonpath='{.status.containerStatuses[*].state.terminated}' "pod/probe-${node}" --timeout=120s >/dev/null; then
       code="$(inner get pod "probe-${node}" -o jsonpath='{.status.containerStatuses[*].state.terminated.exitCode}')"
     fi
     inner logs "probe-${node}" | sed "s/^/${node} -> /"
     if [[ "${code}" != 0 ]]; then
-      echo "from ${node}, not every inner node's Pod answered (probe exit code: ${code})" >&2
+      echo "from ${node}, not every inner node's Pod answered (probe ${code:+exit code }${code:-not done in 2 minutes})" >&2
       return 1
     fi
     inner delete pod "probe-${node}" --wait=false >/dev/null
