@@ -25,33 +25,11 @@ import (
 	"time"
 
 	"github.com/spf13/pflag"
-	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
-	"k8s.io/apimachinery/pkg/runtime"
-	"k8s.io/apimachinery/pkg/runtime/schema"
-	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
-	"k8s.io/client-go/rest"
-	"k8s.io/client-go/tools/leaderelection/resourcelock"
 	ctrl "sigs.k8s.io/controller-runtime"
-	"sigs.k8s.io/controller-runtime/pkg/cache"
-	"sigs.k8s.io/controller-runtime/pkg/healthz"
-	crlog "sigs.k8s.io/controller-runtime/pkg/log"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
-	"sigs.k8s.io/controller-runtime/pkg/metrics"
-	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
-	"github.com/crossplane/crossplane-runtime/v2/pkg/controller"
-	"github.com/crossplane/crossplane-runtime/v2/pkg/feature"
-	"github.com/crossplane/crossplane-runtime/v2/pkg/gate"
-	"github.com/crossplane/crossplane-runtime/v2/pkg/logging"
-	"github.com/crossplane/crossplane-runtime/v2/pkg/ratelimiter"
-	"github.com/crossplane/crossplane-runtime/v2/pkg/reconciler/managed"
-
-	"github.com/kindnode/cluster-api-provider-kubernetes/apis"
-	"github.com/kindnode/cluster-api-provider-kubernetes/internal/clients"
-	kncontroller "github.com/kindnode/cluster-api-provider-kubernetes/internal/controller"
-	"github.com/kindnode/cluster-api-provider-kubernetes/internal/controller/nodepod"
-	"github.com/kindnode/cluster-api-provider-kubernetes/internal/controller/reconciler"
 	"github.com/kindnode/cluster-api-provider-kubernetes/internal/kindnode"
+	"github.com/kindnode/cluster-api-provider-kubernetes/internal/provider"
 )
 
 func main() {
@@ -86,85 +64,38 @@ func run() error {
 
 	zl := zap.New(zap.UseDevMode(*debug))
 	ctrl.SetLogger(zl)
-	log := logging.NewLogrLogger(zl.WithName("provider-kindnode"))
+	log := zl.WithName("provider-kindnode")
 
 	cfg, err := ctrl.GetConfig()
 	if err != nil {
 		return fmt.Errorf("cannot get the API server's client configuration: %w", err)
 	}
-
-	s := runtime.NewScheme()
-	for _, add := range []func(*runtime.Scheme) error{clientgoscheme.AddToScheme, apiextensionsv1.AddToScheme, apis.AddToScheme} {
-		if err := add(s); err != nil {
-			return fmt.Errorf("cannot build the scheme: %w", err)
-		}
+	s, err := provider.NewScheme()
+	if err != nil {
+		return err
 	}
-
-	lease, renew := 60*time.Second, 50*time.Second
-	// Outer clusters connected with the provider's own identity inherit these limits.
-	cfg = rest.CopyConfig(cfg)
-	cfg.QPS, cfg.Burst = *qps, *burst
-	// The API server warns on every write of a finalizer without a path, and crossplane-runtime's and Cluster
-	// API's finalizers have none: once per message is enough, not a line per NodePod.
-	cfg.WarningHandlerWithContext = crlog.NewKubeAPIWarningLogger(crlog.KubeAPIWarningLoggerOptions{Deduplicate: true})
-	mgr, err := ctrl.NewManager(cfg, ctrl.Options{
-		Scheme:                     s,
-		Cache:                      cacheOptions(*syncInterval, *namespace),
-		Metrics:                    metricsserver.Options{BindAddress: *metricsAddr},
-		HealthProbeBindAddress:     *probeAddr,
-		PprofBindAddress:           *pprofAddr,
-		LeaderElection:             *leaderElection,
-		LeaderElectionID:           "crossplane-leader-election-provider-kindnode",
-		LeaderElectionResourceLock: resourcelock.LeasesResourceLock,
-		LeaseDuration:              &lease,
-		RenewDeadline:              &renew,
+	ctx := ctrl.SetupSignalHandler()
+	p, err := provider.New(ctx, cfg, s, provider.Config{
+		Logger:                   log,
+		LeaderElection:           *leaderElection,
+		SyncInterval:             *syncInterval,
+		Namespace:                *namespace,
+		PollInterval:             *pollInterval,
+		MaxReconcileRate:         *maxReconcileRate,
+		MaxConcurrentReconciles:  *concurrency,
+		QPS:                      *qps,
+		Burst:                    *burst,
+		ManagementPolicies:       *managementPols,
+		RecordCreateDeleteEvents: *createDelete,
+		MetricsBindAddress:       *metricsAddr,
+		HealthProbeBindAddress:   *probeAddr,
+		PprofBindAddress:         *pprofAddr,
+		ImageRepository:          *imageRepository,
+		WatchFilter:              *watchFilter,
 	})
 	if err != nil {
-		return fmt.Errorf("cannot create the manager: %w", err)
-	}
-	if err := mgr.AddHealthzCheck("healthz", healthz.Ping); err != nil {
 		return err
-	}
-	if err := mgr.AddReadyzCheck("readyz", healthz.Ping); err != nil {
-		return err
-	}
-
-	mrMetrics := managed.NewMRMetricRecorder()
-	metrics.Registry.MustRegister(mrMetrics)
-
-	o := controller.Options{
-		Logger:                  log,
-		MaxConcurrentReconciles: *concurrency,
-		PollInterval:            *pollInterval,
-		GlobalRateLimiter:       ratelimiter.NewGlobal(*maxReconcileRate),
-		Features:                &feature.Flags{},
-		Gate:                    new(gate.Gate[schema.GroupVersionKind]),
-		MetricOptions:           &controller.MetricOptions{MRMetrics: mrMetrics},
-	}
-	if !*createDelete {
-		o.EventFilterFunctions = append(o.EventFilterFunctions, reconciler.SkipCreatedUpdatedDeleted)
-	}
-	if *managementPols {
-		o.Features.Enable(feature.EnableBetaManagementPolicies)
-	}
-
-	clusters := clients.NewRegistry(mgr.GetConfig(), s)
-	defer clusters.Close()
-	no := nodepod.Options{Clusters: clusters, ImageRepository: *imageRepository}
-
-	ctx := ctrl.SetupSignalHandler()
-	if err := kncontroller.Setup(ctx, mgr, o, no, *watchFilter); err != nil {
-		return fmt.Errorf("cannot set up the controllers: %w", err)
 	}
 	log.Info("Starting the manager")
-	return mgr.Start(ctx)
-}
-
-func cacheOptions(sync time.Duration, namespace string) cache.Options {
-	// Managed fields are a good part of every object and nothing the provider reads.
-	o := cache.Options{SyncPeriod: &sync, DefaultTransform: cache.TransformStripManagedFields(), ByObject: kncontroller.CacheByObject()}
-	if namespace != "" {
-		o.DefaultNamespaces = map[string]cache.Config{namespace: {}}
-	}
-	return o
+	return p.Start(ctx)
 }

@@ -25,22 +25,10 @@ import (
 	"time"
 
 	"github.com/go-logr/logr"
-	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/client-go/rest"
-	ctrl "sigs.k8s.io/controller-runtime"
-	"sigs.k8s.io/controller-runtime/pkg/cache"
-	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
-
-	"github.com/crossplane/crossplane-runtime/v2/pkg/controller"
-	"github.com/crossplane/crossplane-runtime/v2/pkg/feature"
-	"github.com/crossplane/crossplane-runtime/v2/pkg/gate"
-	"github.com/crossplane/crossplane-runtime/v2/pkg/logging"
-	"github.com/crossplane/crossplane-runtime/v2/pkg/ratelimiter"
 
 	"github.com/kindnode/cluster-api-provider-kubernetes/internal/bootstrap"
-	"github.com/kindnode/cluster-api-provider-kubernetes/internal/clients"
-	kncontroller "github.com/kindnode/cluster-api-provider-kubernetes/internal/controller"
-	"github.com/kindnode/cluster-api-provider-kubernetes/internal/controller/nodepod"
+	"github.com/kindnode/cluster-api-provider-kubernetes/internal/provider"
 	"github.com/kindnode/cluster-api-provider-kubernetes/internal/testenv"
 )
 
@@ -56,39 +44,43 @@ func RecordingRequests(r *Requests) Option {
 	return func(cfg *rest.Config) { cfg.Wrap(r.wrap) }
 }
 
-// Start runs the provider's controllers in process against e until ctx ends, set up as cmd/provider
-// sets them up (safe-start gate included), with bootstrap commands going to executor.
+// Start runs the provider's controllers in process against e until ctx ends, built by internal/provider as
+// cmd/provider builds them (safe-start gate included), with bootstrap commands going to executor. What differs
+// from the binary's defaults is set here, for tests: see each value.
 func Start(ctx context.Context, e *testenv.Env, log logr.Logger, executor func(cfg *rest.Config, namespace, pod, container string) bootstrap.Executor, opts ...Option) error {
 	cfg := rest.CopyConfig(e.Config)
 	for _, o := range opts {
 		o(cfg)
 	}
-	mgr, err := ctrl.NewManager(cfg, ctrl.Options{
-		Scheme:  e.Scheme,
-		Metrics: metricsserver.Options{BindAddress: "0"},
-		Cache:   cache.Options{DefaultTransform: cache.TransformStripManagedFields(), ByObject: kncontroller.CacheByObject()},
+	p, err := provider.New(ctx, cfg, e.Scheme, provider.Config{
+		Logger:             log.WithName("provider"),
+		ManagementPolicies: true,
+		// The limits testenv's client configuration comes with, which no test reaches.
+		QPS:   cfg.QPS,
+		Burst: cfg.Burst,
+		// A small controller: tests create a few objects at a time.
+		MaxConcurrentReconciles: 5,
+		MaxReconcileRate:        100,
+		// Far longer than any test, as PollInterval is: no object is re-read behind a test's back.
+		SyncInterval: PollInterval,
+		PollInterval: PollInterval,
+		// Nodes' network status is read every second: tests wait for it, and no test Pod is a node that
+		// answers unless the test itself plays one.
+		NetworkInterval: time.Second,
+		// An outer cluster that cannot sync fails a test in seconds, not in the binary's half minute.
+		OuterSyncTimeout: 10 * time.Second,
+		Executor:         executor,
+		// Tests read no metrics: no endpoints, and no managed resource metrics in the process-wide registry,
+		// where a second provider in the same test binary would find them taken.
+		MetricsBindAddress:     "0",
+		HealthProbeBindAddress: "0",
+		PprofBindAddress:       "0",
 	})
 	if err != nil {
 		return err
 	}
-	o := controller.Options{
-		Logger:                  logging.NewLogrLogger(log.WithName("provider")),
-		MaxConcurrentReconciles: 5,
-		PollInterval:            PollInterval,
-		GlobalRateLimiter:       ratelimiter.NewGlobal(100),
-		Features:                &feature.Flags{},
-		Gate:                    new(gate.Gate[schema.GroupVersionKind]),
-	}
-	o.Features.Enable(feature.EnableBetaManagementPolicies)
-	clusters := clients.NewRegistry(mgr.GetConfig(), e.Scheme, clients.WithSyncTimeout(10*time.Second))
-	// Nodes' network status is read every second: tests wait for it, and no test Pod is a node that answers
-	// unless the test itself plays one.
-	no := nodepod.Options{Clusters: clusters, Executor: executor, NetworkInterval: time.Second}
-	if err := kncontroller.Setup(ctx, mgr, o, no, ""); err != nil {
-		return err
-	}
 	go func() {
-		if err := mgr.Start(ctx); err != nil {
+		if err := p.Start(ctx); err != nil {
 			fmt.Fprintln(os.Stderr, "provider manager:", err)
 		}
 	}()
