@@ -17,12 +17,11 @@ limitations under the License.
 package bootstrap
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"io"
-	"path"
 	"strings"
+	"time"
 
 	"github.com/crossplane/crossplane-runtime/v2/pkg/errors"
 )
@@ -31,12 +30,10 @@ import (
 // is on the node's /var volume so that it survives container restarts, when
 // running kubeadm init again would fail on an already initialised node, but
 // not Pod recreation, which starts from an empty node that needs bootstrap.
+// The run's script writes it last.
 const SentinelPath = "/var/lib/kindnode/bootstrap.complete"
 
-const (
-	errCheckSentinel = "cannot check whether the node is bootstrapped"
-	errWriteSentinel = "cannot mark the node as bootstrapped"
-)
+const errCheckSentinel = "cannot check whether the node is bootstrapped"
 
 // Executor runs one process in a node and waits for it to exit.
 type Executor interface {
@@ -62,7 +59,7 @@ func (e *ExitError) Error() string {
 	return fmt.Sprintf("command exited with code %d", e.Code)
 }
 
-// StepError is returned by Run when a command fails.
+// StepError is a bootstrap command that failed.
 type StepError struct {
 	// Step is the 1-based index of the failed command.
 	Step int
@@ -82,9 +79,29 @@ func (e *StepError) Error() string {
 // Unwrap returns the underlying error.
 func (e *StepError) Unwrap() error { return e.Err }
 
-// Done reports whether the node has already been bootstrapped.
-func Done(ctx context.Context, e Executor) (bool, error) {
-	err := e.Exec(ctx, []string{"test", "-e", SentinelPath}, nil, nil, nil)
+// Runner is a node's side of bootstrap runs, as the provider sees it: a Node reached through pods/exec, or
+// what a test plays instead.
+type Runner interface {
+	// Done reports whether the node has been bootstrapped.
+	Done(ctx context.Context) (bool, error)
+	// Status reads the node's run.
+	Status(ctx context.Context) (Status, error)
+	// Wait reads the node's run once it differs from since, or after at most limit.
+	Wait(ctx context.Context, since Status, limit time.Duration) (Status, error)
+	// Stage writes the run of cmds into the node.
+	Stage(ctx context.Context, cmds []Command) error
+	// Start starts the staged run, unless it runs.
+	Start(ctx context.Context) error
+	// Retry clears the record of a failed step and starts the run again from it.
+	Retry(ctx context.Context, step int) error
+}
+
+var _ Runner = Node{}
+
+// Done reports whether the node has already been bootstrapped. It costs one exec of test(1), which is all a
+// bootstrapped node is asked.
+func (n Node) Done(ctx context.Context) (bool, error) {
+	err := n.Exec.Exec(ctx, []string{"test", "-e", n.sentinel()}, nil, nil, nil)
 	if err == nil {
 		return true, nil
 	}
@@ -95,48 +112,4 @@ func Done(ctx context.Context, e Executor) (bool, error) {
 		return false, nil
 	}
 	return false, errors.Wrap(err, errCheckSentinel)
-}
-
-// Run runs cmds in order in the node unless it is already bootstrapped, and
-// marks it bootstrapped once all have succeeded. It stops at the first
-// failure and does not resume: calling it again starts over from the first
-// command, because only the complete run is recorded on the node.
-// progress, if not nil, is called before each command.
-func Run(ctx context.Context, e Executor, cmds []Command, progress func(step, total int, c Command)) error {
-	done, err := Done(ctx, e)
-	if err != nil {
-		return err
-	}
-	if done {
-		return nil
-	}
-	for i, c := range cmds {
-		step := i + 1
-		if err := ctx.Err(); err != nil {
-			return &StepError{Step: step, Total: len(cmds), Command: c, Err: err}
-		}
-		if progress != nil {
-			progress(step, len(cmds), c)
-		}
-		var stdin io.Reader
-		if c.Stdin != nil {
-			stdin = bytes.NewReader(c.Stdin)
-		}
-		if err := e.Exec(ctx, c.Argv, stdin, nil, nil); err != nil {
-			return &StepError{Step: step, Total: len(cmds), Command: c, Err: err}
-		}
-	}
-	for _, argv := range sentinelCommands() {
-		if err := e.Exec(ctx, argv, nil, nil, nil); err != nil {
-			return errors.Wrap(err, errWriteSentinel)
-		}
-	}
-	return nil
-}
-
-func sentinelCommands() [][]string {
-	return [][]string{
-		{"mkdir", "-p", path.Dir(SentinelPath)},
-		{"touch", SentinelPath},
-	}
 }

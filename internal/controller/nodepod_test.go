@@ -437,7 +437,6 @@ func TestNodePodBootstrapSucceeds(t *testing.T) {
 		`/bin/sh -c cat > "$1" sh /run/kubeadm/kubeadm.yaml`,
 		"chmod 0640 /run/kubeadm/kubeadm.yaml",
 		"kubeadm init --ignore-preflight-errors=all --config /run/kubeadm/kubeadm.yaml",
-		"touch " + bootstrap.SentinelPath,
 	}
 	joined := strings.Join(argv, "\n")
 	for _, w := range want {
@@ -537,5 +536,71 @@ func TestNodePodObserveOnlyNeverExecs(t *testing.T) {
 	})
 	if sent.to(ns, name) == 0 {
 		t.Fatal("the bootstrap sent nothing to the node")
+	}
+}
+
+// TestNodePodBootstrapOutlivesTheProvider restarts the provider while kubeadm init runs in the node: the new
+// provider finds the run where it is and follows it to its end, and no command runs twice.
+func TestNodePodBootstrapOutlivesTheProvider(t *testing.T) {
+	ctx := context.Background()
+	ns := newNamespace(t)
+	name := fakeExecPrefix + "restarted"
+	data := "#cloud-config\nwrite_files:\n- path: /run/kubeadm/kubeadm.yaml\n  content: |\n    kind: InitConfiguration\nruncmd:\n- 'kubeadm init --config /run/kubeadm/kubeadm.yaml'\n- 'echo done'\n"
+	if err := kube.Create(ctx, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "boot"}, Data: map[string][]byte{"value": []byte(data)}}); err != nil {
+		t.Fatal(err)
+	}
+	release := execs.Hold(ns, name, func(c bootstrap.Command) bool { return strings.Contains(strings.Join(c.Argv, " "), "kubeadm init") })
+	defer release()
+	if err := kube.Create(ctx, newNodePod(ns, name, func(np *v1alpha1.NodePod) {
+		np.Spec.ForProvider.Role = v1alpha1.NodeRoleControlPlane
+		np.Spec.ForProvider.BootstrapDataSecretRef = &v1alpha1.BootstrapDataSecretReference{Name: "boot"}
+	})); err != nil {
+		t.Fatal(err)
+	}
+	var pod *corev1.Pod
+	waitFor(t, "the node Pod", func() (err error) { pod, err = getPod(ns, name); return err })
+	markRunningReady(t, pod)
+
+	// The provider reports progress at its polls only; the node's own record says that kubeadm init runs.
+	waitFor(t, "kubeadm init running in the node", func() error {
+		for _, c := range execs.Commands(ns, name) {
+			if strings.Contains(strings.Join(c.Argv, " "), "kubeadm init") {
+				return nil
+			}
+		}
+		return fmt.Errorf("the node ran %d commands", len(execs.Commands(ns, name)))
+	})
+	restartProvider(t)
+	// The new provider follows the run: it reports the step the node is at, not a run of its own.
+	waitFor(t, "the new provider following kubeadm init", func() error {
+		c := getNodePod(t, ns, name).Status.GetCondition(v1alpha1.TypeBootstrapped)
+		if c.Reason != v1alpha1.ReasonBootstrapping || !strings.Contains(c.Message, "kubeadm init") {
+			return fmt.Errorf("Bootstrapped is %s/%s: %s", c.Status, c.Reason, c.Message)
+		}
+		return nil
+	})
+	release()
+	waitFor(t, "Bootstrapped=True", func() error {
+		np := getNodePod(t, ns, name)
+		if c := np.Status.GetCondition(v1alpha1.TypeBootstrapped); c.Status != corev1.ConditionTrue || !np.Status.AtProvider.Bootstrapped {
+			return fmt.Errorf("Bootstrapped is %s/%s: %s", c.Status, c.Reason, c.Message)
+		}
+		return nil
+	})
+
+	seen := map[string]int{}
+	var ran []string
+	for _, c := range execs.Commands(ns, name) {
+		argv := strings.Join(c.Argv, " ")
+		seen[argv]++
+		ran = append(ran, argv)
+	}
+	for argv, n := range seen {
+		if n > 1 {
+			t.Errorf("%q ran %d times; the node ran:\n%s", argv, n, strings.Join(ran, "\n"))
+		}
+	}
+	if !strings.Contains(strings.Join(ran, "\n"), "echo done") {
+		t.Errorf("the run did not go on after kubeadm init; the node ran:\n%s", strings.Join(ran, "\n"))
 	}
 }

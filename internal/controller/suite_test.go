@@ -19,7 +19,6 @@ package controller_test
 import (
 	"context"
 	"fmt"
-	"io"
 	"os"
 	"strings"
 	"sync"
@@ -50,23 +49,26 @@ var (
 	kube client.Client
 	// execs answers the bootstrap of fakeExecPrefix Pods.
 	execs = testprovider.NewExecRecorderFor(func(pod string) bool { return strings.HasPrefix(pod, fakeExecPrefix) })
+	// provider is the provider the tests run.
+	provider runningProvider
 	// requests are the API requests the provider sent.
 	requests = &testprovider.Requests{}
 	// sent counts what reached each node Pod through execs, its look for the bootstrap sentinel included.
 	sent = &execCounter{n: map[string]int{}}
 )
 
-// An execCounter counts the commands every node Pod was sent. Unlike execs, it also counts the bootstrap's
-// look for its sentinel, with which every bootstrap run starts, even one that then finds nothing to do.
+// An execCounter counts the requests every node Pod was sent. Unlike execs, it also counts the bootstrap's
+// look for its sentinel and its reads of the node's run, with which every bootstrap starts, even one that then
+// finds nothing to do.
 type execCounter struct {
 	mu sync.Mutex
 	n  map[string]int
 }
 
 // wrap returns next, counting.
-func (c *execCounter) wrap(next func(cfg *rest.Config, namespace, pod, container string) bootstrap.Executor) func(cfg *rest.Config, namespace, pod, container string) bootstrap.Executor {
-	return func(cfg *rest.Config, namespace, pod, container string) bootstrap.Executor {
-		return countingExecutor{next: next(cfg, namespace, pod, container), count: func() {
+func (c *execCounter) wrap(next func(cfg *rest.Config, namespace, pod, container string) bootstrap.Runner) func(cfg *rest.Config, namespace, pod, container string) bootstrap.Runner {
+	return func(cfg *rest.Config, namespace, pod, container string) bootstrap.Runner {
+		return countingNode{next: next(cfg, namespace, pod, container), count: func() {
 			c.mu.Lock()
 			defer c.mu.Unlock()
 			c.n[namespace+"/"+pod]++
@@ -74,21 +76,46 @@ func (c *execCounter) wrap(next func(cfg *rest.Config, namespace, pod, container
 	}
 }
 
-// to returns how many commands the Pod was sent.
+// to returns how many requests the Pod was sent.
 func (c *execCounter) to(namespace, pod string) int {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.n[namespace+"/"+pod]
 }
 
-type countingExecutor struct {
-	next  bootstrap.Executor
+type countingNode struct {
+	next  bootstrap.Runner
 	count func()
 }
 
-func (e countingExecutor) Exec(ctx context.Context, argv []string, stdin io.Reader, stdout, stderr io.Writer) error {
-	e.count()
-	return e.next.Exec(ctx, argv, stdin, stdout, stderr)
+func (n countingNode) Done(ctx context.Context) (bool, error) {
+	n.count()
+	return n.next.Done(ctx)
+}
+
+func (n countingNode) Status(ctx context.Context) (bootstrap.Status, error) {
+	n.count()
+	return n.next.Status(ctx)
+}
+
+func (n countingNode) Wait(ctx context.Context, since bootstrap.Status, limit time.Duration) (bootstrap.Status, error) {
+	n.count()
+	return n.next.Wait(ctx, since, limit)
+}
+
+func (n countingNode) Stage(ctx context.Context, cmds []bootstrap.Command) error {
+	n.count()
+	return n.next.Stage(ctx, cmds)
+}
+
+func (n countingNode) Start(ctx context.Context) error {
+	n.count()
+	return n.next.Start(ctx)
+}
+
+func (n countingNode) Retry(ctx context.Context, step int) error {
+	n.count()
+	return n.next.Retry(ctx, step)
 }
 
 // fakeExecPrefix marks node Pods whose pods/exec the tests answer themselves. No kubelet runs next to the
@@ -137,7 +164,37 @@ func run(m *testing.M) int {
 func startManager(ctx context.Context) error {
 	zl := zap.New(zap.UseDevMode(os.Getenv("TEST_DEBUG") != ""), zap.WriteTo(os.Stderr), zap.Level(zapLevel()))
 	ctrl.SetLogger(zl)
-	return testprovider.Start(ctx, env, zl, sent.wrap(execs.Executor), testprovider.RecordingRequests(requests))
+	pctx, stop := context.WithCancel(ctx)
+	stopped, err := testprovider.Start(pctx, env, zl, sent.wrap(execs.Node), testprovider.RecordingRequests(requests))
+	if err != nil {
+		stop()
+		return err
+	}
+	provider = runningProvider{ctx: ctx, stop: stop, stopped: stopped}
+	return nil
+}
+
+// runningProvider is the provider the tests run, which a test may restart.
+type runningProvider struct {
+	// ctx is the suite's, which a restarted provider runs in too.
+	ctx     context.Context //nolint:containedctx // the suite's context outlives every test
+	stop    context.CancelFunc
+	stopped <-chan struct{}
+}
+
+// restartProvider stops the provider, waits until it stopped, and starts another, as a provider Pod that is
+// replaced, upgraded or loses its leadership would be.
+func restartProvider(t *testing.T) {
+	t.Helper()
+	provider.stop()
+	select {
+	case <-provider.stopped:
+	case <-time.After(timeout):
+		t.Fatal("the provider did not stop")
+	}
+	if err := startManager(provider.ctx); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // waitFor polls fn until it returns nil or the timeout passes, then fails the test with fn's last error.

@@ -32,6 +32,7 @@ import (
 	"k8s.io/client-go/tools/leaderelection/resourcelock"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
+	ctrlconfig "sigs.k8s.io/controller-runtime/pkg/config"
 	"sigs.k8s.io/controller-runtime/pkg/healthz"
 	crlog "sigs.k8s.io/controller-runtime/pkg/log"
 	"sigs.k8s.io/controller-runtime/pkg/metrics"
@@ -110,8 +111,11 @@ type Config struct {
 	NetworkInterval time.Duration
 	// OuterSyncTimeout bounds the wait for an outer cluster's cache to sync; the registry's default when zero.
 	OuterSyncTimeout time.Duration
-	// Executor runs bootstrap commands in a node Pod; pods/exec when nil.
-	Executor func(cfg *rest.Config, namespace, pod, container string) bootstrap.Executor
+	// SkipNameValidation lets a second provider run in the process, as a test restarting the provider needs:
+	// controller-runtime refuses a controller name it has seen.
+	SkipNameValidation bool
+	// Node reaches a node Pod's bootstrap runs; pods/exec when nil.
+	Node func(cfg *rest.Config, namespace, pod, container string) bootstrap.Runner
 }
 
 // NewScheme returns the scheme of every kind the provider reads or writes.
@@ -153,6 +157,7 @@ func New(ctx context.Context, cfg *rest.Config, s *runtime.Scheme, c Config) (*P
 		LeaderElectionResourceLock: resourcelock.LeasesResourceLock,
 		LeaseDuration:              &lease,
 		RenewDeadline:              &renew,
+		Controller:                 ctrlconfig.Controller{SkipNameValidation: &c.SkipNameValidation},
 	})
 	if err != nil {
 		return nil, errors.Wrap(err, errManager)
@@ -173,7 +178,7 @@ func New(ctx context.Context, cfg *rest.Config, s *runtime.Scheme, c Config) (*P
 		ropts = append(ropts, clients.WithSyncTimeout(c.OuterSyncTimeout))
 	}
 	clusters := clients.NewRegistry(mgr.GetConfig(), s, ropts...)
-	no := nodepod.Options{Clusters: clusters, ImageRepository: c.ImageRepository, Executor: c.Executor, NetworkInterval: c.NetworkInterval}
+	no := nodepod.Options{Clusters: clusters, ImageRepository: c.ImageRepository, Node: c.Node, NetworkInterval: c.NetworkInterval}
 	if err := kncontroller.Setup(ctx, mgr, o, no, c.WatchFilter); err != nil {
 		clusters.Close()
 		return nil, errors.Wrap(err, errSetup)

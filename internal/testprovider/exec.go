@@ -18,75 +18,85 @@ package testprovider
 
 import (
 	"context"
-	"io"
+	"errors"
 	"slices"
 	"strings"
 	"sync"
+	"time"
 
 	"k8s.io/client-go/rest"
 
 	"github.com/kindnode/cluster-api-provider-kubernetes/internal/bootstrap"
 )
 
-// RecordedExec is one command a node received.
+// RecordedExec is one command a node ran.
 type RecordedExec struct {
 	Argv  []string
 	Stdin string
 }
 
-// An ExecRecorder stands in for pods/exec into node Pods: no kubelet runs next to a test API server. Every
-// command it answers succeeds and is recorded; the bootstrap sentinel exists once the bootstrap touched it.
+// An ExecRecorder plays the node side of bootstrap runs (bootstrap.Runner) for node Pods: no kubelet runs
+// next to a test API server, so nothing could exec into them. Each node runs the commands staged into it in
+// the background, as systemd runs them in a kind node, and records each as it runs it; every command
+// succeeds. The nodes belong to the recorder, not to a provider, so a run outlives the provider that started
+// it, as it does in a kind node. The script a real node runs is tested on its own (internal/bootstrap).
 type ExecRecorder struct {
-	// answers reports whether the recorder answers exec into a Pod; the others get a real pods/exec.
+	// answers reports whether the recorder plays a Pod's node; the others get a real pods/exec.
 	answers func(pod string) bool
 
-	mu   sync.Mutex
-	runs map[string][]RecordedExec
+	mu    sync.Mutex
+	nodes map[string]*fakeNode
 }
 
-// NewExecRecorder returns a recorder that answers exec into every node Pod.
+// NewExecRecorder returns a recorder that plays the node of every node Pod.
 func NewExecRecorder() *ExecRecorder {
 	return NewExecRecorderFor(func(string) bool { return true })
 }
 
-// NewExecRecorderFor returns a recorder that answers exec into the Pods answers accepts and sends exec into
-// any other Pod through pods/exec.
+// NewExecRecorderFor returns a recorder that plays the nodes of the Pods answers accepts and reaches any other
+// Pod's node through pods/exec.
 func NewExecRecorderFor(answers func(pod string) bool) *ExecRecorder {
-	return &ExecRecorder{answers: answers, runs: map[string][]RecordedExec{}}
+	return &ExecRecorder{answers: answers, nodes: map[string]*fakeNode{}}
 }
 
-// Executor runs commands in a node Pod: Start's executor.
-func (r *ExecRecorder) Executor(cfg *rest.Config, namespace, pod, container string) bootstrap.Executor {
+// Node reaches a node Pod's bootstrap runs: Start's node.
+func (r *ExecRecorder) Node(cfg *rest.Config, namespace, pod, container string) bootstrap.Runner {
 	if !r.answers(pod) {
-		return &bootstrap.PodExecutor{Config: cfg, Namespace: namespace, Pod: pod, Container: container}
+		return bootstrap.Node{Exec: &bootstrap.PodExecutor{Config: cfg, Namespace: namespace, Pod: pod, Container: container}}
 	}
-	return execFunc(func(argv []string, stdin io.Reader) error {
-		r.mu.Lock()
-		defer r.mu.Unlock()
-		key := namespace + "/" + pod
-		if slices.Equal(argv, []string{"test", "-e", bootstrap.SentinelPath}) {
-			for _, c := range r.runs[key] {
-				if slices.Equal(c.Argv, []string{"touch", bootstrap.SentinelPath}) {
-					return nil
-				}
-			}
-			return &bootstrap.ExitError{Code: 1}
-		}
-		in := ""
-		if stdin != nil {
-			b, _ := io.ReadAll(stdin)
-			in = string(b)
-		}
-		r.runs[key] = append(r.runs[key], RecordedExec{Argv: argv, Stdin: in})
-		return nil
-	})
+	return r.node(namespace, pod)
 }
 
-// Commands are the commands a node received, in order.
-func (r *ExecRecorder) Commands(namespace, pod string) []RecordedExec {
+func (r *ExecRecorder) node(namespace, pod string) *fakeNode {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	return slices.Clone(r.runs[namespace+"/"+pod])
+	key := namespace + "/" + pod
+	n, ok := r.nodes[key]
+	if !ok {
+		n = &fakeNode{exits: map[int]bool{}, changed: make(chan struct{})}
+		r.nodes[key] = n
+	}
+	return n
+}
+
+// Hold makes the node of a Pod stop in the middle of the first command match accepts, once it started it,
+// until the returned function is called.
+func (r *ExecRecorder) Hold(namespace, pod string, match func(bootstrap.Command) bool) (release func()) {
+	n := r.node(namespace, pod)
+	ch := make(chan struct{})
+	n.mu.Lock()
+	n.holdAt, n.hold = match, ch
+	n.mu.Unlock()
+	var once sync.Once
+	return func() { once.Do(func() { close(ch) }) }
+}
+
+// Commands are the commands a node ran, in order.
+func (r *ExecRecorder) Commands(namespace, pod string) []RecordedExec {
+	n := r.node(namespace, pod)
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return slices.Clone(n.ran)
 }
 
 // Wrote returns what the bootstrap wrote to path in a node, as it went over stdin.
@@ -99,8 +109,123 @@ func (r *ExecRecorder) Wrote(namespace, pod, path string) (string, bool) {
 	return "", false
 }
 
-type execFunc func(argv []string, stdin io.Reader) error
+// fakeNode is one node's bootstrap state, as a kind node keeps it under /var/lib/kindnode.
+type fakeNode struct {
+	mu       sync.Mutex
+	staged   []bootstrap.Command
+	started  int          // the last step started
+	exits    map[int]bool // the steps that ended, all successfully
+	active   bool
+	complete bool
+	ran      []RecordedExec
+	holdAt   func(bootstrap.Command) bool
+	hold     chan struct{}
+	// changed is closed and replaced whenever the state changes.
+	changed chan struct{}
+}
 
-func (f execFunc) Exec(_ context.Context, argv []string, stdin io.Reader, _, _ io.Writer) error {
-	return f(argv, stdin)
+var _ bootstrap.Runner = &fakeNode{}
+
+// touch tells the Waits that the state changed; the caller holds mu.
+func (n *fakeNode) touch() {
+	close(n.changed)
+	n.changed = make(chan struct{})
+}
+
+func (n *fakeNode) Done(context.Context) (bool, error) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return n.complete, nil
+}
+
+func (n *fakeNode) Status(context.Context) (bootstrap.Status, error) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return n.status(), nil
+}
+
+func (n *fakeNode) status() bootstrap.Status {
+	return bootstrap.Status{Complete: n.complete, Staged: n.staged != nil, Active: n.active, Succeeded: len(n.exits), Current: n.started}
+}
+
+func (n *fakeNode) Wait(ctx context.Context, since bootstrap.Status, limit time.Duration) (bootstrap.Status, error) {
+	timeout := time.After(limit)
+	for {
+		n.mu.Lock()
+		st, changed := n.status(), n.changed
+		n.mu.Unlock()
+		if st != since {
+			return st, nil
+		}
+		select {
+		case <-changed:
+		case <-timeout:
+			return st, nil
+		case <-ctx.Done():
+			return st, ctx.Err()
+		}
+	}
+}
+
+func (n *fakeNode) Stage(_ context.Context, cmds []bootstrap.Command) error {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if n.started > 0 {
+		return errors.New("a bootstrap run has started in the node already")
+	}
+	n.staged = slices.Clone(cmds)
+	n.touch()
+	return nil
+}
+
+func (n *fakeNode) Start(context.Context) error {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if n.active || n.complete {
+		return nil
+	}
+	n.active = true
+	n.touch()
+	go n.run()
+	return nil
+}
+
+// Retry has nothing to clear: no step of a fake node fails.
+func (n *fakeNode) Retry(ctx context.Context, _ int) error { return n.Start(ctx) }
+
+// run runs the staged steps that have not run, as the script of a kind node does.
+func (n *fakeNode) run() {
+	n.mu.Lock()
+	steps := n.staged
+	n.mu.Unlock()
+	for i, c := range steps {
+		step := i + 1
+		n.mu.Lock()
+		done, hold := n.exits[step], n.hold
+		if n.holdAt == nil || !n.holdAt(c) {
+			hold = nil
+		} else {
+			n.holdAt = nil
+		}
+		if !done {
+			n.started = step
+			n.ran = append(n.ran, RecordedExec{Argv: c.Argv, Stdin: string(c.Stdin)})
+			n.touch()
+		}
+		n.mu.Unlock()
+		if done {
+			continue
+		}
+		if hold != nil {
+			<-hold
+		}
+		n.mu.Lock()
+		n.exits[step] = true
+		n.touch()
+		n.mu.Unlock()
+	}
+	n.mu.Lock()
+	n.active, n.complete = false, true
+	n.touch()
+	n.mu.Unlock()
 }

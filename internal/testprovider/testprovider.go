@@ -45,9 +45,10 @@ func RecordingRequests(r *Requests) Option {
 }
 
 // Start runs the provider's controllers in process against e until ctx ends, built by internal/provider as
-// cmd/provider builds them (safe-start gate included), with bootstrap commands going to executor. What differs
-// from the binary's defaults is set here, for tests: see each value.
-func Start(ctx context.Context, e *testenv.Env, log logr.Logger, executor func(cfg *rest.Config, namespace, pod, container string) bootstrap.Executor, opts ...Option) error {
+// cmd/provider builds them (safe-start gate included), with bootstrap runs going to node. What differs
+// from the binary's defaults is set here, for tests: see each value. The returned channel is closed once the
+// provider stopped.
+func Start(ctx context.Context, e *testenv.Env, log logr.Logger, node func(cfg *rest.Config, namespace, pod, container string) bootstrap.Runner, opts ...Option) (<-chan struct{}, error) {
 	cfg := rest.CopyConfig(e.Config)
 	for _, o := range opts {
 		o(cfg)
@@ -69,20 +70,24 @@ func Start(ctx context.Context, e *testenv.Env, log logr.Logger, executor func(c
 		NetworkInterval: time.Second,
 		// An outer cluster that cannot sync fails a test in seconds, not in the binary's half minute.
 		OuterSyncTimeout: 10 * time.Second,
-		Executor:         executor,
+		Node:             node,
 		// Tests read no metrics: no endpoints, and no managed resource metrics in the process-wide registry,
 		// where a second provider in the same test binary would find them taken.
 		MetricsBindAddress:     "0",
 		HealthProbeBindAddress: "0",
 		PprofBindAddress:       "0",
+		// A test may stop the provider and start another, as a restart would.
+		SkipNameValidation: true,
 	})
 	if err != nil {
-		return err
+		return nil, err
 	}
+	stopped := make(chan struct{})
 	go func() {
+		defer close(stopped)
 		if err := p.Start(ctx); err != nil {
 			fmt.Fprintln(os.Stderr, "provider manager:", err)
 		}
 	}()
-	return nil
+	return stopped, nil
 }

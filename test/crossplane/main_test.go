@@ -339,7 +339,8 @@ func installConfiguration(ctx context.Context, cli, dir, cacheDir string) error 
 // startProvider runs the provider's controllers in process against the API server, set up as cmd/provider
 // sets them up, with bootstrap commands going to execs.
 func startProvider(ctx context.Context) error {
-	return testprovider.Start(ctx, env, ctrl.Log, execs.Executor)
+	_, err := testprovider.Start(ctx, env, ctrl.Log, execs.Node)
+	return err
 }
 
 func zapLevel() zapcore.Level {

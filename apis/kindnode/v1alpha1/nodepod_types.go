@@ -49,6 +49,20 @@ const (
 	UpdatePolicyReport UpdatePolicy = "Report"
 )
 
+// BootstrapFailurePolicy says what happens when a step of a node's bootstrap fails.
+// +kubebuilder:validation:Enum=Retry;Fail
+type BootstrapFailurePolicy string
+
+// Bootstrap failure policies.
+const (
+	// BootstrapFailurePolicyRetry runs the failed step again a minute after it failed, and the run goes on from
+	// there; the steps that succeeded do not run again.
+	BootstrapFailurePolicyRetry BootstrapFailurePolicy = "Retry"
+	// BootstrapFailurePolicyFail leaves the node as the failure left it, Bootstrapped False with reason
+	// BootstrapFailed, for a person or a MachineHealthCheck to replace.
+	BootstrapFailurePolicyFail BootstrapFailurePolicy = "Fail"
+)
+
 // PodLossPolicy says what happens when a node Pod that ran goes away without the NodePod asking for it
 // (deleted by hand, evicted, or lost with its outer node).
 // +kubebuilder:validation:Enum=Recreate;Report
@@ -237,6 +251,13 @@ type NodePodParameters struct {
 	// node boots but joins no cluster.
 	// +optional
 	BootstrapDataSecretRef *BootstrapDataSecretReference `json:"bootstrapDataSecretRef,omitempty"`
+
+	// BootstrapFailurePolicy says what happens when a bootstrap step fails, or is cut off by a restart of the
+	// node container: Retry (when unset) runs that step again after a minute and goes on from there; Fail
+	// stops. The bootstrap runs in the node and records each step there, so a provider restart never runs a
+	// step again.
+	// +optional
+	BootstrapFailurePolicy BootstrapFailurePolicy `json:"bootstrapFailurePolicy,omitempty"`
 
 	// UpdatePolicy says what happens when a change here touches a part of the Pod that cannot change in place.
 	// +kubebuilder:default=Report

@@ -22,6 +22,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/crossplane/crossplane-runtime/v2/pkg/errors"
 	xpv2 "github.com/crossplane/crossplane/apis/v2/core/v2"
 	corev1 "k8s.io/api/core/v1"
 	kerrors "k8s.io/apimachinery/pkg/api/errors"
@@ -34,10 +35,15 @@ import (
 )
 
 const (
-	// bootstrapTimeout bounds one bootstrap run; kubeadm init on a loaded machine takes a few minutes.
+	// bootstrapTimeout bounds one bootstrap run in the node; kubeadm init on a loaded machine takes a few
+	// minutes.
 	bootstrapTimeout = 15 * time.Minute
-	// retryAfter is how long a failed run is reported before it is tried again.
+	// retryAfter is how long a failed run is reported before its failed step is tried again.
 	retryAfter = time.Minute
+	// waitFor is how long the node holds one read of its run that finds nothing new.
+	waitFor = 30 * time.Second
+	// readTimeout bounds one exchange with the node.
+	readTimeout = waitFor + time.Minute
 	// formatKey is where Cluster API's bootstrap Secrets keep the data's format.
 	formatKey = "format"
 )
@@ -49,7 +55,7 @@ var waitForBoot = bootstrap.Command{
 	Description: "wait for containerd in the node",
 }
 
-// run is the state of one bootstrap of one Pod.
+// run is what the provider knows of one bootstrap of one Pod.
 type run struct {
 	step, total int
 	description string
@@ -58,10 +64,11 @@ type run struct {
 	err         error
 }
 
-// A bootstrapper runs bootstrap data in node Pods in the background: a run takes minutes, far longer than
-// one reconcile may. It reports progress when asked and requests a reconcile when a run ends.
+// A bootstrapper follows the bootstrap runs of node Pods in the background. The runs themselves are in the
+// nodes (bootstrap.Node): the bootstrapper stages and starts a run a node does not have, follows one the node
+// has, whoever started it, reports progress when asked and requests a reconcile when a run ends.
 type bootstrapper struct {
-	// lifetime, the manager's, is that of the runs.
+	// lifetime, the manager's, is that of the following, not of the runs.
 	lifetime
 	notify func(types.NamespacedName)
 
@@ -89,27 +96,114 @@ func (b *bootstrapper) forget(uid types.UID) {
 	delete(b.runs, uid)
 }
 
-func (b *bootstrapper) start(uid types.UID, mr types.NamespacedName, e bootstrap.Executor, cmds []bootstrap.Command) {
+// retryDue tells whether a run that failed has been reported long enough to try its failed step again.
+func (r run) retryDue(now time.Time) bool {
+	return r.finished && r.err != nil && now.Sub(r.finishedAt) > retryAfter
+}
+
+// start follows the bootstrap of cmds in the Pod uid of NodePod mr, unless it follows it already; retry
+// allows a failed step to run again.
+func (b *bootstrapper) start(uid types.UID, mr types.NamespacedName, node bootstrap.Runner, cmds []bootstrap.Command, retry bool) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	if _, ok := b.runs[uid]; ok {
+	if r, ok := b.runs[uid]; ok && (!retry || !r.retryDue(time.Now())) {
 		return
 	}
 	r := &run{total: len(cmds)}
 	b.runs[uid] = r
-	ctx, cancel := context.WithTimeout(b.context(), bootstrapTimeout)
 	go func() {
-		defer cancel()
-		err := bootstrap.Run(ctx, e, cmds, func(step, total int, c bootstrap.Command) {
-			b.mu.Lock()
-			r.step, r.total, r.description = step, total, c.Description
-			b.mu.Unlock()
-		})
+		err := b.follow(b.context(), mr, r, node, cmds, retry)
 		b.mu.Lock()
 		r.finished, r.finishedAt, r.err = true, time.Now(), err
 		b.mu.Unlock()
 		b.notify(mr)
 	}()
+}
+
+// follow brings the node's run to its end: it stages and starts a run the node does not have, starts one that
+// was staged and stopped between steps, retries a failed step when retry allows, and reads the run until it
+// ends. A run the node has under way is followed as it is: a provider that restarted finds it so.
+func (b *bootstrapper) follow(ctx context.Context, mr types.NamespacedName, r *run, node bootstrap.Runner, cmds []bootstrap.Command, retry bool) error {
+	call := func(f func(ctx context.Context) error) error {
+		ctx, cancel := context.WithTimeout(ctx, readTimeout)
+		defer cancel()
+		return f(ctx)
+	}
+	var st bootstrap.Status
+	read := func(ctx context.Context) (err error) { st, err = node.Status(ctx); return err }
+	var done bool
+	if err := call(func(ctx context.Context) (err error) { done, err = node.Done(ctx); return err }); err != nil || done {
+		return err
+	}
+	if err := call(read); err != nil {
+		return err
+	}
+	var act func(ctx context.Context) error
+	switch {
+	case st.Complete, st.Active:
+	case st.Failed != nil && !retry:
+		return stepError(st.Failed, cmds)
+	case st.Failed != nil:
+		step := st.Failed.Step
+		act = func(ctx context.Context) error { return node.Retry(ctx, step) }
+	case st.Staged:
+		act = node.Start
+	default:
+		act = func(ctx context.Context) error {
+			if err := node.Stage(ctx, cmds); err != nil {
+				return err
+			}
+			return node.Start(ctx)
+		}
+	}
+	if act != nil {
+		if err := call(act); err != nil {
+			return err
+		}
+		if err := call(read); err != nil {
+			return err
+		}
+	}
+	for {
+		if b.progress(r, st, cmds) {
+			b.notify(mr)
+		}
+		switch {
+		case st.Complete:
+			return nil
+		case st.Failed != nil && !st.Active:
+			return stepError(st.Failed, cmds)
+		case !st.Active:
+			return errors.Errorf("the bootstrap stopped after step %d of %d without finishing; it goes on from there", st.Succeeded, len(cmds))
+		}
+		if err := call(func(ctx context.Context) (err error) { st, err = node.Wait(ctx, st, waitFor); return err }); err != nil {
+			return err
+		}
+	}
+}
+
+// progress records the step the node's run is at, and tells whether it is a step further: the NodePod's
+// Bootstrapped condition follows the steps, for whoever watches a node come up.
+func (b *bootstrapper) progress(r *run, st bootstrap.Status, cmds []bootstrap.Command) bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if r.step == st.Current {
+		return false
+	}
+	r.step, r.total = st.Current, len(cmds)
+	if st.Current > 0 && st.Current <= len(cmds) {
+		r.description = cmds[st.Current-1].Description
+	}
+	return true
+}
+
+// stepError names the failed step for the condition a user reads.
+func stepError(f *bootstrap.Failure, cmds []bootstrap.Command) error {
+	var c bootstrap.Command
+	if f.Step > 0 && f.Step <= len(cmds) {
+		c = cmds[f.Step-1]
+	}
+	return &bootstrap.StepError{Step: f.Step, Total: len(cmds), Command: c, Err: f}
 }
 
 // bootstrapDone tells whether the NodePod's node needs no more bootstrapping: it has no bootstrap data, or the
@@ -136,23 +230,30 @@ func (e *external) observeBootstrap(ctx context.Context, cr *v1alpha1.NodePod, p
 		return
 	}
 
+	policy := cr.Spec.ForProvider.BootstrapFailurePolicy
+	retry := false
 	if st, ok := e.boot.state(pod.UID); ok {
 		switch {
 		case !st.finished:
 			cr.Status.SetConditions(bootstrapped(corev1.ConditionFalse, v1alpha1.ReasonBootstrapping,
 				fmt.Sprintf("step %d of %d: %s", st.step, st.total, st.description)))
+			return
 		case st.err == nil:
 			cr.Status.AtProvider.Bootstrapped = true
 			cr.Status.SetConditions(bootstrapped(corev1.ConditionTrue, v1alpha1.ReasonBootstrapSucceeded, ""))
 			e.boot.forget(pod.UID)
-		default:
+			return
+		case policy == v1alpha1.BootstrapFailurePolicyFail:
 			cr.Status.SetConditions(bootstrapped(corev1.ConditionFalse, v1alpha1.ReasonBootstrapFailed,
-				fmt.Sprintf("%v; retrying after %s", st.err, retryAfter)))
-			if time.Since(st.finishedAt) > retryAfter {
-				e.boot.forget(pod.UID)
-			}
+				fmt.Sprintf("%v; not retried: bootstrapFailurePolicy is Fail", st.err)))
+			return
 		}
-		return
+		cr.Status.SetConditions(bootstrapped(corev1.ConditionFalse, v1alpha1.ReasonBootstrapFailed,
+			fmt.Sprintf("%v; retrying the failed step after %s", st.err, retryAfter)))
+		if !st.retryDue(time.Now()) {
+			return
+		}
+		retry = true
 	}
 
 	s := &corev1.Secret{}
@@ -188,10 +289,17 @@ func (e *external) observeBootstrap(ctx context.Context, cr *v1alpha1.NodePod, p
 		return
 	}
 	// Observe only reads: running commands in the node is an update of it, which the management policies
-	// may not allow.
-	exec := e.executor(e.outer.Config, pod.Namespace, pod.Name, kindnode.ContainerName)
+	// may not allow. A provider that restarted finds the node's run where it is when the update comes.
+	node := e.nodes(e.outer.Config, pod.Namespace, pod.Name, kindnode.ContainerName)
 	uid, nn := pod.UID, types.NamespacedName{Namespace: cr.GetNamespace(), Name: cr.GetName()}
-	e.startBootstrap = func() { e.boot.start(uid, nn, exec, append([]bootstrap.Command{waitForBoot}, cmds...)) }
+	// A run the provider never saw fail may still have failed: only Retry lets its failed step run again,
+	// and only after the failure was reported, here or by a provider before this one.
+	e.startBootstrap = func() {
+		e.boot.start(uid, nn, node, append([]bootstrap.Command{waitForBoot}, cmds...), retry)
+	}
+	if retry {
+		return
+	}
 	cr.Status.SetConditions(bootstrapped(corev1.ConditionFalse, v1alpha1.ReasonReadyToBootstrap,
 		"the node runs and its bootstrap data is read; the bootstrap starts with the NodePod's next update, which spec.managementPolicies must allow"))
 }

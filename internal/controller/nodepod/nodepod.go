@@ -66,22 +66,22 @@ type Options struct {
 	Clusters *clients.Registry
 	// ImageRepository is the kind node image repository used with forProvider.kubernetesVersion.
 	ImageRepository string
-	// Executor runs bootstrap commands in a node Pod; pods/exec through the outer cluster's API server when
+	// Node reaches the bootstrap runs of a node Pod; pods/exec through the outer cluster's API server when
 	// nil.
-	Executor func(cfg *rest.Config, namespace, pod, container string) bootstrap.Executor
+	Node func(cfg *rest.Config, namespace, pod, container string) bootstrap.Runner
 	// NetworkInterval is how often each node's network status is read; networkInterval when zero.
 	NetworkInterval time.Duration
 }
 
-// podExecutor runs commands in a node Pod through pods/exec.
-func podExecutor(cfg *rest.Config, namespace, pod, container string) bootstrap.Executor {
-	return &bootstrap.PodExecutor{Config: cfg, Namespace: namespace, Pod: pod, Container: container}
+// podNode reaches a node Pod's bootstrap runs through pods/exec.
+func podNode(cfg *rest.Config, namespace, pod, container string) bootstrap.Runner {
+	return bootstrap.Node{Exec: &bootstrap.PodExecutor{Config: cfg, Namespace: namespace, Pod: pod, Container: container}, Timeout: bootstrapTimeout}
 }
 
 // Setup adds a controller that reconciles NodePods.
 func Setup(mgr ctrl.Manager, o controller.Options, no Options) error {
-	if no.Executor == nil {
-		no.Executor = podExecutor
+	if no.Node == nil {
+		no.Node = podNode
 	}
 
 	// Finished bootstrap runs, changed network verdicts and outer Pod changes come back as reconcile
@@ -111,7 +111,7 @@ func Setup(mgr ctrl.Manager, o controller.Options, no Options) error {
 			boot:            boot,
 			net:             nw,
 			imageRepository: no.ImageRepository,
-			executor:        no.Executor,
+			nodes:           no.Node,
 			expected:        expected,
 		}
 	})
@@ -131,7 +131,7 @@ type connector struct {
 	boot            *bootstrapper
 	net             *networkWatcher
 	imageRepository string
-	executor        func(cfg *rest.Config, namespace, pod, container string) bootstrap.Executor
+	nodes           func(cfg *rest.Config, namespace, pod, container string) bootstrap.Runner
 	expected        *expectations
 }
 
@@ -143,7 +143,7 @@ func (c *connector) Connect(ctx context.Context, cr *v1alpha1.NodePod) (managed.
 	case outer == nil:
 		return clients.Nothing[*v1alpha1.NodePod]{}, nil
 	}
-	return &external{kube: c.kube, outer: outer, boot: c.boot, net: c.net, imageRepository: c.imageRepository, executor: c.executor, expected: c.expected}, nil
+	return &external{kube: c.kube, outer: outer, boot: c.boot, net: c.net, imageRepository: c.imageRepository, nodes: c.nodes, expected: c.expected}, nil
 }
 
 type external struct {
@@ -152,7 +152,7 @@ type external struct {
 	boot            *bootstrapper
 	net             *networkWatcher
 	imageRepository string
-	executor        func(cfg *rest.Config, namespace, pod, container string) bootstrap.Executor
+	nodes           func(cfg *rest.Config, namespace, pod, container string) bootstrap.Runner
 
 	// expected learns of the Pods this client created or deleted.
 	expected *expectations
@@ -307,7 +307,7 @@ func (e *external) Create(ctx context.Context, cr *v1alpha1.NodePod) (managed.Ex
 func (e *external) Update(ctx context.Context, cr *v1alpha1.NodePod) (managed.ExternalUpdate, error) {
 	if e.startBootstrap != nil {
 		e.startBootstrap()
-		cr.Status.SetConditions(bootstrapped(corev1.ConditionFalse, v1alpha1.ReasonBootstrapping, "started"))
+		cr.Status.SetConditions(bootstrapped(corev1.ConditionFalse, v1alpha1.ReasonBootstrapping, "starting the bootstrap in the node"))
 	}
 	n := e.node(cr)
 	pod := &corev1.Pod{}
