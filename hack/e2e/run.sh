@@ -27,7 +27,8 @@
 #          loses an outer node, then has another drained; Cluster API replaces what they held (faults.sh).
 #   persist (MODE=capi) a persistent control plane of 3 loses a node Pod; it comes back as the same node.
 #   crs-cni (MODE=capi) a cluster of the crs-cni flavor: no default CNI, its pod network from a
-#          ClusterResourceSet.
+#          ClusterResourceSet. The provider's Pod is deleted while kubeadm init runs in its first node
+#          (restart.sh): the cluster comes up, and kubeadm init ran once.
 #   all    (make e2e) up, check, scale 2, check, scale 1, delete with MODE=capi; crs-cni, check, delete; faults,
 #          delete, persist, delete; crossplane; create (3 control planes), check, scale 2, check, scale 1,
 #          delete with MODE=kindcluster-direct; create, check,
@@ -65,6 +66,7 @@ remaining() {
 }
 source "${here}/faults.sh"
 source "${here}/network.sh"
+source "${here}/restart.sh"
 
 outer_kubeconfig() { bash "${here}/outer.sh" kubeconfig; }
 outer() { kubectl --kubeconfig "$(outer_kubeconfig)" "$@"; }
@@ -402,9 +404,12 @@ crs_cni() {
   CNI_RESOURCES="${CNI_RESOURCES}" bash "${here}/capi.sh" clusterctl generate cluster "${NAME}" --flavor crs-cni \
     --infrastructure "kubernetes:v0.1.0" --target-namespace "${NS}" --kubernetes-version "${K8S_VERSION}" \
     --control-plane-machine-count 1 --worker-machine-count 1 | apply_retrying
+  # The cluster is also the one whose kubeadm init outlives the provider: there is one in this run.
+  restart_during_init
   outer -n "${NS}" wait --for=condition=Available "cluster/${NAME}" --timeout=15m
   wait_nodes 2
   inner get nodes -o wide
+  init_ran_once
   for pod in $(outer -n "${NS}" get pods -l "cluster.x-k8s.io/cluster-name=${NAME}" -o jsonpath='{.items[*].metadata.name}'); do
     have="$(outer -n "${NS}" exec "${pod}" -- sh -c 'if [ -e /kind/manifests/default-cni.yaml ]; then echo present; else echo absent; fi')"
     if [[ "${have}" != absent ]]; then
