@@ -21,6 +21,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	xpv2 "github.com/crossplane/crossplane/apis/v2/core/v2"
 	corev1 "k8s.io/api/core/v1"
@@ -602,5 +603,72 @@ func TestNodePodBootstrapOutlivesTheProvider(t *testing.T) {
 	}
 	if !strings.Contains(strings.Join(ran, "\n"), "echo done") {
 		t.Errorf("the run did not go on after kubeadm init; the node ran:\n%s", strings.Join(ran, "\n"))
+	}
+}
+
+// TestNodePodBootstrapFailurePolicy fails kubeadm join in two nodes: under Fail the NodePod reports the step
+// and its output and leaves it; under Retry (unset) it reports the same, then runs that step again, and only
+// that step, and the node comes up.
+func TestNodePodBootstrapFailurePolicy(t *testing.T) {
+	ctx := context.Background()
+	ns := newNamespace(t)
+	data := "#cloud-config\nruncmd:\n- 'echo before'\n- 'kubeadm join --config /run/kubeadm/kubeadm.yaml'\n- 'echo after'\n"
+	if err := kube.Create(ctx, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "boot"}, Data: map[string][]byte{"value": []byte(data)}}); err != nil {
+		t.Fatal(err)
+	}
+	join := func(c bootstrap.Command) bool { return strings.Contains(strings.Join(c.Argv, " "), "kubeadm join") }
+	for _, policy := range []v1alpha1.BootstrapFailurePolicy{v1alpha1.BootstrapFailurePolicyFail, ""} {
+		name := fakeExecPrefix + strings.ToLower(string(policy)+"-unset")
+		execs.Fail(ns, name, join, "error execution phase preflight: couldn't validate the identity of the API Server")
+		if err := kube.Create(ctx, newNodePod(ns, name, func(np *v1alpha1.NodePod) {
+			np.Spec.ForProvider.BootstrapDataSecretRef = &v1alpha1.BootstrapDataSecretReference{Name: "boot"}
+			np.Spec.ForProvider.BootstrapFailurePolicy = policy
+		})); err != nil {
+			t.Fatal(err)
+		}
+		var pod *corev1.Pod
+		waitFor(t, "the node Pod", func() (err error) { pod, err = getPod(ns, name); return err })
+		markRunningReady(t, pod)
+	}
+
+	fail := fakeExecPrefix + "fail-unset"
+	waitFor(t, "Bootstrapped=False BootstrapFailed under Fail", func() error {
+		c := getNodePod(t, ns, fail).Status.GetCondition(v1alpha1.TypeBootstrapped)
+		for _, want := range []string{"kubeadm join", "exited with code 1", "couldn't validate the identity", "not retried"} {
+			if c.Reason != v1alpha1.ReasonBootstrapFailed || !strings.Contains(c.Message, want) {
+				return fmt.Errorf("Bootstrapped is %s/%s: %s; want %q in the message", c.Status, c.Reason, c.Message, want)
+			}
+		}
+		return nil
+	})
+
+	retried := fakeExecPrefix + "-unset"
+	waitFor(t, "Bootstrapped=True under Retry", func() error {
+		np := getNodePod(t, ns, retried)
+		if c := np.Status.GetCondition(v1alpha1.TypeBootstrapped); c.Status != corev1.ConditionTrue {
+			return fmt.Errorf("Bootstrapped is %s/%s: %s", c.Status, c.Reason, c.Message)
+		}
+		return nil
+	})
+	count := func(pod, what string) int {
+		n := 0
+		for _, c := range execs.Commands(ns, pod) {
+			if strings.Contains(strings.Join(c.Argv, " "), what) {
+				n++
+			}
+		}
+		return n
+	}
+	for what, want := range map[string]int{"echo before": 1, "kubeadm join": 2, "echo after": 1} {
+		if got := count(retried, what); got != want {
+			t.Errorf("under Retry, %q ran %d times, want %d", what, got, want)
+		}
+	}
+	// Under Fail, nothing runs again, however long the failure is reported.
+	time.Sleep(3 * time.Second) // Longer than the tests' retry delay (testprovider), to show nothing comes.
+	for what, want := range map[string]int{"echo before": 1, "kubeadm join": 1, "echo after": 0} {
+		if got := count(fail, what); got != want {
+			t.Errorf("under Fail, %q ran %d times, want %d", what, got, want)
+		}
 	}
 }

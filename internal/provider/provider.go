@@ -111,6 +111,9 @@ type Config struct {
 	NetworkInterval time.Duration
 	// OuterSyncTimeout bounds the wait for an outer cluster's cache to sync; the registry's default when zero.
 	OuterSyncTimeout time.Duration
+	// BootstrapRetryAfter is how long a failed bootstrap step is reported before it runs again; a minute when
+	// zero.
+	BootstrapRetryAfter time.Duration
 	// SkipNameValidation lets a second provider run in the process, as a test restarting the provider needs:
 	// controller-runtime refuses a controller name it has seen.
 	SkipNameValidation bool
@@ -157,7 +160,11 @@ func New(ctx context.Context, cfg *rest.Config, s *runtime.Scheme, c Config) (*P
 		LeaderElectionResourceLock: resourcelock.LeasesResourceLock,
 		LeaseDuration:              &lease,
 		RenewDeadline:              &renew,
-		Controller:                 ctrlconfig.Controller{SkipNameValidation: &c.SkipNameValidation},
+		// A provider that stops hands its lease over at once: its successor in a rolling update or after a
+		// deleted Pod would otherwise wait for the lease to expire, a minute with nothing reconciled.
+		// cmd/provider exits once the manager stopped, as this requires.
+		LeaderElectionReleaseOnCancel: true,
+		Controller:                    ctrlconfig.Controller{SkipNameValidation: &c.SkipNameValidation},
 	})
 	if err != nil {
 		return nil, errors.Wrap(err, errManager)
@@ -178,7 +185,7 @@ func New(ctx context.Context, cfg *rest.Config, s *runtime.Scheme, c Config) (*P
 		ropts = append(ropts, clients.WithSyncTimeout(c.OuterSyncTimeout))
 	}
 	clusters := clients.NewRegistry(mgr.GetConfig(), s, ropts...)
-	no := nodepod.Options{Clusters: clusters, ImageRepository: c.ImageRepository, Node: c.Node, NetworkInterval: c.NetworkInterval}
+	no := nodepod.Options{Clusters: clusters, ImageRepository: c.ImageRepository, Node: c.Node, BootstrapRetryAfter: c.BootstrapRetryAfter, NetworkInterval: c.NetworkInterval}
 	if err := kncontroller.Setup(ctx, mgr, o, no, c.WatchFilter); err != nil {
 		clusters.Close()
 		return nil, errors.Wrap(err, errSetup)

@@ -38,8 +38,8 @@ type RecordedExec struct {
 // An ExecRecorder plays the node side of bootstrap runs (bootstrap.Runner) for node Pods: no kubelet runs
 // next to a test API server, so nothing could exec into them. Each node runs the commands staged into it in
 // the background, as systemd runs them in a kind node, and records each as it runs it; every command
-// succeeds. The nodes belong to the recorder, not to a provider, so a run outlives the provider that started
-// it, as it does in a kind node. The script a real node runs is tested on its own (internal/bootstrap).
+// succeeds unless a test makes it fail (Fail). The nodes belong to the recorder, not to a provider, so a run
+// outlives the provider that started it, as it does in a kind node. The script a real node runs is tested on its own (internal/bootstrap).
 type ExecRecorder struct {
 	// answers reports whether the recorder plays a Pod's node; the others get a real pods/exec.
 	answers func(pod string) bool
@@ -73,7 +73,7 @@ func (r *ExecRecorder) node(namespace, pod string) *fakeNode {
 	key := namespace + "/" + pod
 	n, ok := r.nodes[key]
 	if !ok {
-		n = &fakeNode{exits: map[int]bool{}, changed: make(chan struct{})}
+		n = &fakeNode{exits: map[int]string{}, changed: make(chan struct{})}
 		r.nodes[key] = n
 	}
 	return n
@@ -89,6 +89,14 @@ func (r *ExecRecorder) Hold(namespace, pod string, match func(bootstrap.Command)
 	n.mu.Unlock()
 	var once sync.Once
 	return func() { once.Do(func() { close(ch) }) }
+}
+
+// Fail makes the first command match accepts in the node of a Pod fail once, with exit code 1 and output.
+func (r *ExecRecorder) Fail(namespace, pod string, match func(bootstrap.Command) bool, output string) {
+	n := r.node(namespace, pod)
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	n.failAt, n.failOutput = match, output
 }
 
 // Commands are the commands a node ran, in order.
@@ -111,15 +119,18 @@ func (r *ExecRecorder) Wrote(namespace, pod, path string) (string, bool) {
 
 // fakeNode is one node's bootstrap state, as a kind node keeps it under /var/lib/kindnode.
 type fakeNode struct {
-	mu       sync.Mutex
-	staged   []bootstrap.Command
-	started  int          // the last step started
-	exits    map[int]bool // the steps that ended, all successfully
-	active   bool
-	complete bool
-	ran      []RecordedExec
-	holdAt   func(bootstrap.Command) bool
-	hold     chan struct{}
+	mu         sync.Mutex
+	staged     []bootstrap.Command
+	started    int            // the last step started
+	exits      map[int]string // the exit status of each step that ended
+	output     string         // the output of the step that failed
+	active     bool
+	complete   bool
+	ran        []RecordedExec
+	holdAt     func(bootstrap.Command) bool
+	hold       chan struct{}
+	failAt     func(bootstrap.Command) bool
+	failOutput string
 	// changed is closed and replaced whenever the state changes.
 	changed chan struct{}
 }
@@ -145,7 +156,15 @@ func (n *fakeNode) Status(context.Context) (bootstrap.Status, error) {
 }
 
 func (n *fakeNode) status() bootstrap.Status {
-	return bootstrap.Status{Complete: n.complete, Staged: n.staged != nil, Active: n.active, Succeeded: len(n.exits), Current: n.started}
+	st := bootstrap.Status{Complete: n.complete, Staged: n.staged != nil, Active: n.active, Current: n.started}
+	for step, rc := range n.exits {
+		if rc == "0" {
+			st.Succeeded++
+			continue
+		}
+		st.Failed = &bootstrap.Failure{Step: step, Exit: rc, Output: n.output}
+	}
+	return st
 }
 
 func (n *fakeNode) Wait(ctx context.Context, since bootstrap.Status, limit time.Duration) (bootstrap.Status, error) {
@@ -154,7 +173,7 @@ func (n *fakeNode) Wait(ctx context.Context, since bootstrap.Status, limit time.
 		n.mu.Lock()
 		st, changed := n.status(), n.changed
 		n.mu.Unlock()
-		if st != since {
+		if !equalStatus(st, since) {
 			return st, nil
 		}
 		select {
@@ -165,6 +184,13 @@ func (n *fakeNode) Wait(ctx context.Context, since bootstrap.Status, limit time.
 			return st, ctx.Err()
 		}
 	}
+}
+
+// equalStatus compares two statuses as the node's reports would.
+func equalStatus(a, b bootstrap.Status) bool {
+	fa, fb := a.Failed, b.Failed
+	a.Failed, b.Failed = nil, nil
+	return a == b && (fa == nil) == (fb == nil) && (fa == nil || *fa == *fb)
 }
 
 func (n *fakeNode) Stage(_ context.Context, cmds []bootstrap.Command) error {
@@ -190,8 +216,14 @@ func (n *fakeNode) Start(context.Context) error {
 	return nil
 }
 
-// Retry has nothing to clear: no step of a fake node fails.
-func (n *fakeNode) Retry(ctx context.Context, _ int) error { return n.Start(ctx) }
+func (n *fakeNode) Retry(ctx context.Context, step int) error {
+	n.mu.Lock()
+	if rc, ok := n.exits[step]; ok && rc != "0" {
+		delete(n.exits, step)
+	}
+	n.mu.Unlock()
+	return n.Start(ctx)
+}
 
 // run runs the staged steps that have not run, as the script of a kind node does.
 func (n *fakeNode) run() {
@@ -201,26 +233,42 @@ func (n *fakeNode) run() {
 	for i, c := range steps {
 		step := i + 1
 		n.mu.Lock()
-		done, hold := n.exits[step], n.hold
+		rc, ended := n.exits[step]
+		if ended && rc != "0" {
+			// A failed step stops the run until it is cleared (Retry).
+			n.active = false
+			n.touch()
+			n.mu.Unlock()
+			return
+		}
+		hold := n.hold
 		if n.holdAt == nil || !n.holdAt(c) {
 			hold = nil
 		} else {
 			n.holdAt = nil
 		}
-		if !done {
+		fail := n.failAt != nil && n.failAt(c)
+		if !ended {
 			n.started = step
 			n.ran = append(n.ran, RecordedExec{Argv: c.Argv, Stdin: string(c.Stdin)})
 			n.touch()
 		}
 		n.mu.Unlock()
-		if done {
+		if ended {
 			continue
 		}
 		if hold != nil {
 			<-hold
 		}
 		n.mu.Lock()
-		n.exits[step] = true
+		if fail {
+			n.failAt = nil
+			n.exits[step], n.output, n.active = "1", n.failOutput, false
+			n.touch()
+			n.mu.Unlock()
+			return
+		}
+		n.exits[step] = "0"
 		n.touch()
 		n.mu.Unlock()
 	}

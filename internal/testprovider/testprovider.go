@@ -71,6 +71,9 @@ func Start(ctx context.Context, e *testenv.Env, log logr.Logger, node func(cfg *
 		// An outer cluster that cannot sync fails a test in seconds, not in the binary's half minute.
 		OuterSyncTimeout: 10 * time.Second,
 		Node:             node,
+		// A failed bootstrap step runs again in a few seconds, not the binary's minute, which a test would
+		// wait for.
+		BootstrapRetryAfter: 2 * time.Second,
 		// Tests read no metrics: no endpoints, and no managed resource metrics in the process-wide registry,
 		// where a second provider in the same test binary would find them taken.
 		MetricsBindAddress:     "0",

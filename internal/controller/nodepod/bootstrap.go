@@ -38,7 +38,7 @@ const (
 	// bootstrapTimeout bounds one bootstrap run in the node; kubeadm init on a loaded machine takes a few
 	// minutes.
 	bootstrapTimeout = 15 * time.Minute
-	// retryAfter is how long a failed run is reported before its failed step is tried again.
+	// retryAfter is how long a failed run is reported, by default, before its failed step is tried again.
 	retryAfter = time.Minute
 	// waitFor is how long the node holds one read of its run that finds nothing new.
 	waitFor = 30 * time.Second
@@ -71,13 +71,15 @@ type bootstrapper struct {
 	// lifetime, the manager's, is that of the following, not of the runs.
 	lifetime
 	notify func(types.NamespacedName)
+	// retryAfter is how long a failed run is reported before its failed step may run again.
+	retryAfter time.Duration
 
 	mu   sync.Mutex
 	runs map[types.UID]*run
 }
 
-func newBootstrapper(notify func(types.NamespacedName)) *bootstrapper {
-	return &bootstrapper{notify: notify, runs: map[types.UID]*run{}}
+func newBootstrapper(notify func(types.NamespacedName), retryAfter time.Duration) *bootstrapper {
+	return &bootstrapper{notify: notify, retryAfter: retryAfter, runs: map[types.UID]*run{}}
 }
 
 func (b *bootstrapper) state(uid types.UID) (run, bool) {
@@ -97,16 +99,17 @@ func (b *bootstrapper) forget(uid types.UID) {
 }
 
 // retryDue tells whether a run that failed has been reported long enough to try its failed step again.
-func (r run) retryDue(now time.Time) bool {
-	return r.finished && r.err != nil && now.Sub(r.finishedAt) > retryAfter
+func (r run) retryDue(now time.Time, after time.Duration) bool {
+	return r.finished && r.err != nil && now.Sub(r.finishedAt) >= after
 }
 
-// start follows the bootstrap of cmds in the Pod uid of NodePod mr, unless it follows it already; retry
-// allows a failed step to run again.
-func (b *bootstrapper) start(uid types.UID, mr types.NamespacedName, node bootstrap.Runner, cmds []bootstrap.Command, retry bool) {
+// start follows the bootstrap of cmds in the Pod uid of NodePod mr, unless it follows it already. retry
+// allows a failed step to run again; policy says whether a failure is retried, and so whether the NodePod
+// is reconciled again once retryAfter has passed.
+func (b *bootstrapper) start(uid types.UID, mr types.NamespacedName, node bootstrap.Runner, cmds []bootstrap.Command, retry bool, policy v1alpha1.BootstrapFailurePolicy) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	if r, ok := b.runs[uid]; ok && (!retry || !r.retryDue(time.Now())) {
+	if r, ok := b.runs[uid]; ok && (!retry || !r.retryDue(time.Now(), b.retryAfter)) {
 		return
 	}
 	r := &run{total: len(cmds)}
@@ -117,6 +120,14 @@ func (b *bootstrapper) start(uid types.UID, mr types.NamespacedName, node bootst
 		r.finished, r.finishedAt, r.err = true, time.Now(), err
 		b.mu.Unlock()
 		b.notify(mr)
+		if err == nil || policy == v1alpha1.BootstrapFailurePolicyFail {
+			return
+		}
+		select {
+		case <-time.After(b.retryAfter):
+			b.notify(mr)
+		case <-b.context().Done():
+		}
 	}()
 }
 
@@ -249,8 +260,8 @@ func (e *external) observeBootstrap(ctx context.Context, cr *v1alpha1.NodePod, p
 			return
 		}
 		cr.Status.SetConditions(bootstrapped(corev1.ConditionFalse, v1alpha1.ReasonBootstrapFailed,
-			fmt.Sprintf("%v; retrying the failed step after %s", st.err, retryAfter)))
-		if !st.retryDue(time.Now()) {
+			fmt.Sprintf("%v; retrying the failed step after %s", st.err, e.boot.retryAfter)))
+		if !st.retryDue(time.Now(), e.boot.retryAfter) {
 			return
 		}
 		retry = true
@@ -295,7 +306,7 @@ func (e *external) observeBootstrap(ctx context.Context, cr *v1alpha1.NodePod, p
 	// A run the provider never saw fail may still have failed: only Retry lets its failed step run again,
 	// and only after the failure was reported, here or by a provider before this one.
 	e.startBootstrap = func() {
-		e.boot.start(uid, nn, node, append([]bootstrap.Command{waitForBoot}, cmds...), retry)
+		e.boot.start(uid, nn, node, append([]bootstrap.Command{waitForBoot}, cmds...), retry, policy)
 	}
 	if retry {
 		return

@@ -69,6 +69,9 @@ type Options struct {
 	// Node reaches the bootstrap runs of a node Pod; pods/exec through the outer cluster's API server when
 	// nil.
 	Node func(cfg *rest.Config, namespace, pod, container string) bootstrap.Runner
+	// BootstrapRetryAfter is how long a failed bootstrap step is reported before it runs again, under the
+	// Retry policy; retryAfter when zero.
+	BootstrapRetryAfter time.Duration
 	// NetworkInterval is how often each node's network status is read; networkInterval when zero.
 	NetworkInterval time.Duration
 }
@@ -90,7 +93,10 @@ func Setup(mgr ctrl.Manager, o controller.Options, no Options) error {
 	notify := func(nn types.NamespacedName) {
 		done <- event.TypedGenericEvent[*v1alpha1.NodePod]{Object: &v1alpha1.NodePod{ObjectMeta: metav1.ObjectMeta{Namespace: nn.Namespace, Name: nn.Name}}}
 	}
-	boot := newBootstrapper(notify)
+	if no.BootstrapRetryAfter == 0 {
+		no.BootstrapRetryAfter = retryAfter
+	}
+	boot := newBootstrapper(notify, no.BootstrapRetryAfter)
 	if err := mgr.Add(boot); err != nil {
 		return errors.Wrap(err, "cannot add the bootstrap runner to the manager")
 	}

@@ -1,0 +1,94 @@
+/*
+Copyright 2026 The kindnode Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package nodepod
+
+import (
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/kindnode/cluster-api-provider-kubernetes/internal/bootstrap"
+)
+
+func TestRunRetryDue(t *testing.T) {
+	now := time.Now()
+	errBoom := errors.New("boom")
+	cases := map[string]struct {
+		reason string
+		run    run
+		want   bool
+	}{
+		"Running": {
+			reason: "A run under way is not retried.",
+			run:    run{step: 2},
+		},
+		"Succeeded": {
+			reason: "A run that succeeded is not retried.",
+			run:    run{finished: true, finishedAt: now.Add(-time.Hour)},
+		},
+		"FailedJustNow": {
+			reason: "A failure is reported for the retry delay first.",
+			run:    run{finished: true, finishedAt: now.Add(-time.Second), err: errBoom},
+		},
+		"FailedLongAgo": {
+			reason: "A failure reported for the retry delay is due for its retry.",
+			run:    run{finished: true, finishedAt: now.Add(-time.Minute), err: errBoom},
+			want:   true,
+		},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			if diff := cmp.Diff(tc.want, tc.run.retryDue(now, time.Minute)); diff != "" {
+				t.Errorf("%s\nretryDue(...): -want, +got:\n%s", tc.reason, diff)
+			}
+		})
+	}
+}
+
+func TestStepError(t *testing.T) {
+	cmds := []bootstrap.Command{{Description: "wait for containerd"}, {Description: "run kubeadm join"}}
+	cases := map[string]struct {
+		reason  string
+		failure *bootstrap.Failure
+		want    string
+	}{
+		"Exited": {
+			reason:  "The message names the step, its exit status and the end of its output.",
+			failure: &bootstrap.Failure{Step: 2, Exit: "1", Output: "couldn't validate the identity of the API Server\n"},
+			want:    "bootstrap step 2 of 2 (run kubeadm join) failed: exited with code 1: couldn't validate the identity of the API Server",
+		},
+		"Interrupted": {
+			reason:  "A step cut off says so.",
+			failure: &bootstrap.Failure{Step: 1, Exit: "interrupted"},
+			want:    "bootstrap step 1 of 2 (wait for containerd) failed: was interrupted (the node container restarted, or the run outlasted its timeout)",
+		},
+		"UnknownStep": {
+			reason:  "A step the commands do not have (a node staged by other data) still gives a message.",
+			failure: &bootstrap.Failure{Step: 5, Exit: "2"},
+			want:    "bootstrap step 5 of 2 () failed: exited with code 2",
+		},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			if diff := cmp.Diff(tc.want, stepError(tc.failure, cmds).Error()); diff != "" {
+				t.Errorf("%s\nstepError(...): -want, +got:\n%s", tc.reason, diff)
+			}
+		})
+	}
+}
