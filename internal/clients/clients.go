@@ -140,8 +140,7 @@ func (r *Registry) InjectedIdentity(ctx context.Context) (*Cluster, error) {
 // Kubeconfig returns the connection described by a kubeconfig. It is limited to as many requests per second
 // as the provider's own cluster: client-go's default of five would hold every reconcile back.
 func (r *Registry) Kubeconfig(ctx context.Context, kubeconfig []byte) (*Cluster, error) {
-	sum := sha256.Sum256(kubeconfig)
-	return r.get(ctx, "kubeconfig-"+hex.EncodeToString(sum[:]), func() (*rest.Config, error) {
+	return r.get(ctx, kubeconfigKey(kubeconfig), func() (*rest.Config, error) {
 		cfg, err := clientcmd.RESTConfigFromKubeConfig(kubeconfig)
 		if err != nil {
 			return nil, errors.Wrap(err, errKubeconfig)
@@ -151,6 +150,12 @@ func (r *Registry) Kubeconfig(ctx context.Context, kubeconfig []byte) (*Cluster,
 		}
 		return cfg, nil
 	})
+}
+
+// kubeconfigKey names the connection a kubeconfig makes: a changed kubeconfig makes another.
+func kubeconfigKey(kubeconfig []byte) string {
+	sum := sha256.Sum256(kubeconfig)
+	return "kubeconfig-" + hex.EncodeToString(sum[:])
 }
 
 func (r *Registry) get(ctx context.Context, key string, config func() (*rest.Config, error)) (*Cluster, error) {

@@ -61,15 +61,7 @@ func Credentials(ctx context.Context, kube client.Client, ref *xpv2.ProviderConf
 		if err := kube.Get(ctx, types.NamespacedName{Namespace: namespace, Name: ref.Name}, pc); err != nil {
 			return v1alpha1.ProviderCredentials{}, errors.Wrap(err, errGetPC)
 		}
-		cd := pc.Spec.Credentials
-		if cd.SecretRef != nil {
-			// A namespaced ProviderConfig may only use Secrets of its own namespace, whatever its secretRef
-			// says: otherwise anyone who can create one could read any kubeconfig in the cluster.
-			ref := *cd.SecretRef
-			ref.Namespace = namespace
-			cd.SecretRef = &ref
-		}
-		return cd, nil
+		return namespacedCredentials(pc), nil
 	case v1alpha1.ClusterProviderConfigKind:
 		cpc := &v1alpha1.ClusterProviderConfig{}
 		if err := kube.Get(ctx, types.NamespacedName{Name: ref.Name}, cpc); err != nil {
@@ -79,6 +71,19 @@ func Credentials(ctx context.Context, kube client.Client, ref *xpv2.ProviderConf
 	default:
 		return v1alpha1.ProviderCredentials{}, UnknownKindError{Kind: ref.Kind}
 	}
+}
+
+// namespacedCredentials are the credentials of a namespaced ProviderConfig. It may only use Secrets of its own
+// namespace, whatever its secretRef says: otherwise anyone who can create one could read any kubeconfig in the
+// cluster.
+func namespacedCredentials(pc *v1alpha1.ProviderConfig) v1alpha1.ProviderCredentials {
+	cd := pc.Spec.Credentials
+	if cd.SecretRef != nil {
+		ref := *cd.SecretRef
+		ref.Namespace = pc.GetNamespace()
+		cd.SecretRef = &ref
+	}
+	return cd
 }
 
 // ForCredentials returns the outer cluster the credentials reach.

@@ -77,6 +77,12 @@ func getNodePod(t *testing.T, ns, name string) *v1alpha1.NodePod {
 // markRunningReady does what a kubelet would: no kubelet runs against the test API server.
 func markRunningReady(t testing.TB, pod *corev1.Pod) {
 	t.Helper()
+	markRunningReadyIn(t, kube, pod)
+}
+
+// markRunningReadyIn does what a kubelet would in the cluster c reaches.
+func markRunningReadyIn(t testing.TB, c client.Client, pod *corev1.Pod) {
+	t.Helper()
 	now := metav1.Now()
 	pod.Status = corev1.PodStatus{
 		Phase: corev1.PodRunning,
@@ -91,7 +97,7 @@ func markRunningReady(t testing.TB, pod *corev1.Pod) {
 			State: corev1.ContainerState{Running: &corev1.ContainerStateRunning{StartedAt: now}},
 		}},
 	}
-	if err := kube.Status().Update(context.Background(), pod); err != nil {
+	if err := c.Status().Update(context.Background(), pod); err != nil {
 		t.Fatal(err)
 	}
 }

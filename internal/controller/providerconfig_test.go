@@ -21,6 +21,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	xpv2 "github.com/crossplane/crossplane/apis/v2/core/v2"
 	corev1 "k8s.io/api/core/v1"
@@ -29,10 +30,12 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
+	"github.com/crossplane/crossplane-runtime/v2/pkg/meta"
 	"github.com/crossplane/crossplane-runtime/v2/pkg/reconciler/providerconfig"
 
 	"github.com/kindnode/cluster-api-provider-kubernetes/apis/kindnode/v1alpha1"
 	apisv1alpha1 "github.com/kindnode/cluster-api-provider-kubernetes/apis/v1alpha1"
+	"github.com/kindnode/cluster-api-provider-kubernetes/internal/testenv"
 )
 
 func TestInUseProviderConfigIsNotDeleted(t *testing.T) {
@@ -205,4 +208,111 @@ func TestMissingCredentialsSecretIsReported(t *testing.T) {
 		}
 		return nil
 	})
+}
+
+// TestChangedCredentialsReconnect runs a second API server, outer cluster B, beside the test API server (A).
+// A ProviderConfig's kubeconfig Secret moves from A to B: the NodePod connects anew, without a restart, and
+// makes its node in B. The Secret deleted, the NodePod says which Secret it cannot read; restored, the
+// NodePod is whole again.
+func TestChangedCredentialsReconnect(t *testing.T) {
+	ctx := context.Background()
+	ns := newNamespace(t)
+	b, err := testenv.Start()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = b.Stop() })
+	kubeB, err := client.New(b.Config, client.Options{Scheme: b.Scheme})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := kubeB.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}); err != nil {
+		t.Fatal(err)
+	}
+	kcA, err := env.Kubeconfig("outer-a")
+	if err != nil {
+		t.Fatal(err)
+	}
+	kcB, err := b.Kubeconfig("outer-b")
+	if err != nil {
+		t.Fatal(err)
+	}
+	secret := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "outer"}, Data: map[string][]byte{"kubeconfig": kcA}}
+	if err := kube.Create(ctx, secret); err != nil {
+		t.Fatal(err)
+	}
+	pc := &apisv1alpha1.ProviderConfig{
+		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "outer"},
+		Spec: apisv1alpha1.ProviderConfigSpec{Credentials: apisv1alpha1.ProviderCredentials{
+			Source: xpv2.CredentialsSourceSecret,
+			CommonCredentialSelectors: xpv2.CommonCredentialSelectors{SecretRef: &xpv2.SecretKeySelector{
+				SecretReference: xpv2.SecretReference{Name: "outer", Namespace: ns}, Key: "kubeconfig",
+			}},
+		}},
+	}
+	if err := kube.Create(ctx, pc); err != nil {
+		t.Fatal(err)
+	}
+	const name = "moving"
+	if err := kube.Create(ctx, newNodePod(ns, name, func(np *v1alpha1.NodePod) {
+		np.Spec.ProviderConfigReference = &xpv2.ProviderConfigReference{Kind: apisv1alpha1.ProviderConfigKind, Name: "outer"}
+	})); err != nil {
+		t.Fatal(err)
+	}
+	ready := func(what string) {
+		t.Helper()
+		waitFor(t, what, func() error {
+			np := getNodePod(t, ns, name)
+			if c := np.Status.GetCondition(xpv2.TypeSynced); c.Status != corev1.ConditionTrue {
+				return fmt.Errorf("Synced is %s: %s", c.Status, c.Message)
+			}
+			if c := np.Status.GetCondition(xpv2.TypeReady); c.Status != corev1.ConditionTrue {
+				return fmt.Errorf("Ready is %s: %s", c.Status, c.Message)
+			}
+			return nil
+		})
+	}
+	// The NodePod reconciles with the credentials as they are then. The provider polls each NodePod every
+	// minute; the tests' provider polls hourly, so the test asks for the reconcile a poll would bring.
+	reconcile := func() {
+		t.Helper()
+		updateNodePod(t, ns, name, func(np *v1alpha1.NodePod) {
+			meta.AddAnnotations(np, map[string]string{"test.kindnode.dev/poke": time.Now().Format(time.RFC3339Nano)})
+		})
+	}
+	var pod *corev1.Pod
+	waitFor(t, "the node Pod in A", func() (err error) { pod, err = getPod(ns, name); return err })
+	markRunningReady(t, pod)
+	ready("Ready=True in A")
+
+	secret.Data["kubeconfig"] = kcB
+	if err := kube.Update(ctx, secret); err != nil {
+		t.Fatal(err)
+	}
+	reconcile()
+	podB := &corev1.Pod{}
+	waitFor(t, "the node Pod in B", func() error {
+		return kubeB.Get(ctx, types.NamespacedName{Namespace: ns, Name: name}, podB)
+	})
+	markRunningReadyIn(t, kubeB, podB)
+	ready("Ready=True in B")
+
+	if err := kube.Delete(ctx, secret); err != nil {
+		t.Fatal(err)
+	}
+	reconcile()
+	waitFor(t, "Synced=False naming the Secret", func() error {
+		c := getNodePod(t, ns, name).Status.GetCondition(xpv2.TypeSynced)
+		if c.Status != corev1.ConditionFalse || !strings.Contains(c.Message, "credentials") || !strings.Contains(c.Message, "not found") {
+			return fmt.Errorf("Synced is %s: %s", c.Status, c.Message)
+		}
+		return nil
+	})
+
+	secret = &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "outer"}, Data: map[string][]byte{"kubeconfig": kcB}}
+	if err := kube.Create(ctx, secret); err != nil {
+		t.Fatal(err)
+	}
+	reconcile()
+	ready("Ready=True again with the Secret back")
 }

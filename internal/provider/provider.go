@@ -109,6 +109,9 @@ type Config struct {
 	// NetworkInterval is how often each node's network status is read; the NodePod controller's default when
 	// zero.
 	NetworkInterval time.Duration
+	// OuterSweepInterval is how often connections to outer clusters that no provider config leads to any more
+	// are closed; a minute when zero.
+	OuterSweepInterval time.Duration
 	// OuterSyncTimeout bounds the wait for an outer cluster's cache to sync; the registry's default when zero.
 	OuterSyncTimeout time.Duration
 	// BootstrapRetryAfter is how long a failed bootstrap step is reported before it runs again; a minute when
@@ -185,6 +188,14 @@ func New(ctx context.Context, cfg *rest.Config, s *runtime.Scheme, c Config) (*P
 		ropts = append(ropts, clients.WithSyncTimeout(c.OuterSyncTimeout))
 	}
 	clusters := clients.NewRegistry(mgr.GetConfig(), s, ropts...)
+	sweep := c.OuterSweepInterval
+	if sweep == 0 {
+		sweep = time.Minute
+	}
+	if err := mgr.Add(clusters.Sweeper(mgr.GetClient(), sweep)); err != nil {
+		clusters.Close()
+		return nil, errors.Wrap(err, errSetup)
+	}
 	no := nodepod.Options{Clusters: clusters, ImageRepository: c.ImageRepository, Node: c.Node, BootstrapRetryAfter: c.BootstrapRetryAfter, NetworkInterval: c.NetworkInterval}
 	if err := kncontroller.Setup(ctx, mgr, o, no, c.WatchFilter); err != nil {
 		clusters.Close()

@@ -70,7 +70,9 @@ func Start(ctx context.Context, e *testenv.Env, log logr.Logger, node func(cfg *
 		NetworkInterval: time.Second,
 		// An outer cluster that cannot sync fails a test in seconds, not in the binary's half minute.
 		OuterSyncTimeout: 10 * time.Second,
-		Node:             node,
+		// A connection whose credentials changed closes within seconds, which a test waits for.
+		OuterSweepInterval: time.Second,
+		Node:               node,
 		// A failed bootstrap step runs again in a few seconds, not the binary's minute, which a test would
 		// wait for.
 		BootstrapRetryAfter: 2 * time.Second,
