@@ -24,6 +24,11 @@ import (
 // ProviderCredentials say how the provider reaches the outer cluster: a kubeconfig held in a Secret, or the
 // identity of the provider's own Pod (InjectedIdentity), which means the cluster the provider runs in.
 // +kubebuilder:validation:XValidation:rule="self.source != 'Secret' || has(self.secretRef)",message="credentials.secretRef is required when source is Secret"
+// +kubebuilder:validation:XValidation:rule="!has(self.env)",message="credentials.env is not used: the sources are Secret and InjectedIdentity",fieldPath=.env
+// +kubebuilder:validation:XValidation:rule="!has(self.fs)",message="credentials.fs is not used: the sources are Secret and InjectedIdentity",fieldPath=.fs
+// +kubebuilder:validation:XValidation:rule="!has(self.secretRef) || size(self.secretRef.name) > 0",message="credentials.secretRef.name must name a Secret",fieldPath=.secretRef.name
+// +kubebuilder:validation:XValidation:rule="!has(self.secretRef) || size(self.secretRef.namespace) > 0",message="credentials.secretRef.namespace must name the Secret's namespace",fieldPath=.secretRef.namespace
+// +kubebuilder:validation:XValidation:rule="!has(self.secretRef) || size(self.secretRef.key) > 0",message="credentials.secretRef.key must name a key of the Secret's data",fieldPath=.secretRef.key
 type ProviderCredentials struct {
 	// Source of the outer cluster's credentials.
 	// +kubebuilder:validation:Enum=Secret;InjectedIdentity

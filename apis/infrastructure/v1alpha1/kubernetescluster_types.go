@@ -30,6 +30,7 @@ type APIEndpoint struct {
 	// Host is the endpoint's address or DNS name.
 	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=512
+	// +kubebuilder:validation:XValidation:rule="isIP(self) || self.matches('^[A-Za-z0-9]([-A-Za-z0-9]*[A-Za-z0-9])?([.][A-Za-z0-9]([-A-Za-z0-9]*[A-Za-z0-9])?)*[.]?$')",message="controlPlaneEndpoint.host must be an IP address or a DNS name"
 	// +optional
 	Host string `json:"host,omitempty"`
 
@@ -47,10 +48,14 @@ func (e APIEndpoint) IsZero() bool { return e.Host == "" && e.Port == 0 }
 type KubeconfigSecretReference struct {
 	// Name of the Secret, in the KubernetesCluster's namespace.
 	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=253
+	// +kubebuilder:validation:Pattern=`^[a-z0-9]([-a-z0-9]*[a-z0-9])?([.][a-z0-9]([-a-z0-9]*[a-z0-9])?)*$`
 	Name string `json:"name"`
 
 	// Key of the kubeconfig in the Secret.
 	// +kubebuilder:default=kubeconfig
+	// +kubebuilder:validation:MaxLength=253
+	// +kubebuilder:validation:Pattern=`^[-._a-zA-Z0-9]+$`
 	// +optional
 	Key string `json:"key,omitempty"`
 }

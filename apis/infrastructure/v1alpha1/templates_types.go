@@ -23,7 +23,10 @@ import (
 
 // KubernetesClusterTemplateResource is the KubernetesCluster a template stamps out.
 type KubernetesClusterTemplateResource struct {
-	// ObjectMeta is copied to the KubernetesCluster.
+	// ObjectMeta is copied to the KubernetesCluster. Its keys are checked with a shorter pattern than a label
+	// selector's, which the API server's cost budget for CEL rules over Cluster API's unbounded maps allows.
+	// +kubebuilder:validation:XValidation:rule="!has(self.labels) || self.labels.all(k, k.matches('^([-a-z0-9.]+/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$'))",message="metadata.labels keys must be label keys: an optional DNS subdomain and '/', then a name of letters, digits, '-', '_' or '.'"
+	// +kubebuilder:validation:XValidation:rule="!has(self.annotations) || self.annotations.all(k, k.matches('^([-a-z0-9.]+/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$'))",message="metadata.annotations keys must be annotation keys: an optional DNS subdomain and '/', then a name of letters, digits, '-', '_' or '.'"
 	// +optional
 	ObjectMeta clusterv1.ObjectMeta `json:"metadata,omitempty,omitzero"`
 
@@ -63,7 +66,9 @@ type KubernetesClusterTemplateList struct {
 
 // KubernetesMachineTemplateResource is the KubernetesMachine a template stamps out.
 type KubernetesMachineTemplateResource struct {
-	// ObjectMeta is copied to the KubernetesMachine.
+	// ObjectMeta is copied to the KubernetesMachine (keys checked as the KubernetesCluster's above).
+	// +kubebuilder:validation:XValidation:rule="!has(self.labels) || self.labels.all(k, k.matches('^([-a-z0-9.]+/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$'))",message="metadata.labels keys must be label keys: an optional DNS subdomain and '/', then a name of letters, digits, '-', '_' or '.'"
+	// +kubebuilder:validation:XValidation:rule="!has(self.annotations) || self.annotations.all(k, k.matches('^([-a-z0-9.]+/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$'))",message="metadata.annotations keys must be annotation keys: an optional DNS subdomain and '/', then a name of letters, digits, '-', '_' or '.'"
 	// +optional
 	ObjectMeta clusterv1.ObjectMeta `json:"metadata,omitempty,omitzero"`
 

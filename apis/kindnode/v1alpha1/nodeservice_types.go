@@ -37,6 +37,8 @@ type NodeServiceParameters struct {
 
 	// Namespace of the Service in the outer cluster; the NodeService's own namespace when unset. It must be
 	// the namespace of the cluster's node Pods.
+	// +kubebuilder:validation:MaxLength=63
+	// +kubebuilder:validation:Pattern=`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`
 	// +kubebuilder:validation:XValidation:rule="self == oldSelf",message="namespace is immutable"
 	// +optional
 	Namespace string `json:"namespace,omitempty"`
@@ -60,15 +62,21 @@ type NodeServiceParameters struct {
 	// +optional
 	NodePort *int32 `json:"nodePort,omitempty"`
 
-	// LoadBalancerClass of a LoadBalancer Service.
+	// LoadBalancerClass of a LoadBalancer Service, a label-style name such as example.com/internal-vip.
+	// +kubebuilder:validation:MaxLength=317
+	// +kubebuilder:validation:Pattern=`^([a-z0-9]([-a-z0-9]*[a-z0-9])?([.][a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$`
 	// +optional
 	LoadBalancerClass *string `json:"loadBalancerClass,omitempty"`
 
 	// Labels added to the Service.
+	// +kubebuilder:validation:MaxProperties=64
+	// +kubebuilder:validation:XValidation:rule="self.all(k, size(k) <= 317 && k.matches('^([a-z0-9]([-a-z0-9]*[a-z0-9])?([.][a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$'))",message="labels keys must be label keys: an optional DNS subdomain and '/', then a name of at most 63 letters, digits, '-', '_' or '.'"
 	// +optional
 	Labels map[string]string `json:"labels,omitempty"`
 
 	// Annotations added to the Service, for example to configure a cloud load balancer.
+	// +kubebuilder:validation:MaxProperties=64
+	// +kubebuilder:validation:XValidation:rule="self.all(k, size(k) <= 317 && k.matches('^([a-z0-9]([-a-z0-9]*[a-z0-9])?([.][a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$'))",message="annotations keys must be label keys: an optional DNS subdomain and '/', then a name of at most 63 letters, digits, '-', '_' or '.'"
 	// +optional
 	Annotations map[string]string `json:"annotations,omitempty"`
 
@@ -134,6 +142,9 @@ type NodeServiceObservation struct {
 }
 
 // A NodeServiceSpec defines the desired state of a NodeService.
+// +kubebuilder:validation:XValidation:rule="!has(self.providerConfigRef) || self.providerConfigRef.kind in ['ProviderConfig', 'ClusterProviderConfig']",message="providerConfigRef.kind must be ProviderConfig or ClusterProviderConfig",fieldPath=.providerConfigRef.kind
+// +kubebuilder:validation:XValidation:rule="!has(self.providerConfigRef) || size(self.providerConfigRef.name) > 0",message="providerConfigRef.name must name a ProviderConfig or ClusterProviderConfig",fieldPath=.providerConfigRef.name
+// +kubebuilder:validation:XValidation:rule="!has(self.writeConnectionSecretToRef) || size(self.writeConnectionSecretToRef.name) > 0",message="writeConnectionSecretToRef.name must name a Secret",fieldPath=.writeConnectionSecretToRef.name
 type NodeServiceSpec struct {
 	xpv2.ManagedResourceSpec `json:",inline"`
 	ForProvider              NodeServiceParameters `json:"forProvider"`
