@@ -171,7 +171,7 @@ func setField(obj map[string]any, path, value string) error {
 			if len(l) == 0 {
 				return fmt.Errorf("%s: the base object has no item in %s", path, name)
 			}
-			m = l[0].(map[string]any) //nolint:forcetypeassert // lists walked into hold objects
+			m = l[0].(map[string]any)
 			continue
 		}
 		next, ok := m[name].(map[string]any)
