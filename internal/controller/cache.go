@@ -17,10 +17,24 @@ limitations under the License.
 package controller
 
 import (
+	corev1 "k8s.io/api/core/v1"
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 )
+
+// ClientOptions are the options of the manager's client. Secrets are read from the API server, one by name
+// where a controller needs it: a NodePod's bootstrap data when its bootstrap is about to start, the kubeconfig
+// of a provider config's Secret credentials, a connection Secret before it is published. Through the cache,
+// the first read would inform on every Secret of the cluster, holding all of them, however many and however
+// unrelated, in the provider's memory, and need list and watch on Secrets cluster-wide. ConfigMaps, which no
+// controller reads yet, are read the same way, so that a first read does not start such an informer either.
+// Cluster API's kubeadm control plane does the same (its ManagerClientOptions); the Secrets it caches, for a
+// client of their own, are those labeled with a cluster's name, which the Secrets a provider config or a
+// NodePod names need not carry.
+func ClientOptions() client.Options {
+	return client.Options{Cache: &client.CacheOptions{DisableFor: []client.Object{&corev1.Secret{}, &corev1.ConfigMap{}}}}
+}
 
 // CacheByObject are the cache settings of the kinds the controllers read in a form of their own: Setup's CRD
 // gate watches every CustomResourceDefinition in the cluster but reads only which kinds and versions each

@@ -155,6 +155,7 @@ func New(ctx context.Context, cfg *rest.Config, s *runtime.Scheme, c Config) (*P
 	mgr, err := ctrl.NewManager(cfg, ctrl.Options{
 		Scheme:                     s,
 		Cache:                      cacheOptions(c.SyncInterval, c.Namespace),
+		Client:                     kncontroller.ClientOptions(),
 		Metrics:                    metricsserver.Options{BindAddress: c.MetricsBindAddress},
 		HealthProbeBindAddress:     c.HealthProbeBindAddress,
 		PprofBindAddress:           c.PprofBindAddress,
