@@ -13,7 +13,7 @@ TEST_FLAGS    ?= -count=1 -timeout=20m
 .PHONY: all
 all: generate lint build test
 
-## generate: deepcopy, CRDs (package/provider/crds, config/crd) and crossplane-runtime method sets.
+## generate: deepcopy, CRDs (package/provider/crds, config/crd), crossplane-runtime method sets and the manager's ClusterRole (config/rbac/role.yaml, from the +kubebuilder:rbac markers).
 .PHONY: generate
 generate:
 	cd apis && $(GO) generate -tags generate ./...
@@ -21,7 +21,7 @@ generate:
 ## check-generate: fail when generated files are out of date, new and uncommitted, or a generated CRD is missing from config/crd/kustomization.yaml.
 .PHONY: check-generate
 check-generate: generate
-	@git diff --exit-code -- apis package config/crd && test -z "$$(git ls-files --others --exclude-standard -- apis package config/crd)" \
+	@git diff --exit-code -- apis package config/crd config/rbac && test -z "$$(git ls-files --others --exclude-standard -- apis package config/crd config/rbac)" \
 		|| { echo "generated files are stale: run make generate and commit"; exit 1; }
 	@for f in config/crd/bases/*.yaml config/crd/kindnode/*.yaml; do \
 		grep -qxF -- "- $${f#config/crd/}" config/crd/kustomization.yaml || { echo "$$f is not in config/crd/kustomization.yaml's resources"; exit 1; }; \

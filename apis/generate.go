@@ -16,7 +16,8 @@ See the License for the specific language governing permissions and
 limitations under the License.
 */
 
-// Generate deepcopy methods, CRDs and crossplane-runtime method sets. Run through `make generate`.
+// Generate deepcopy methods, CRDs, crossplane-runtime method sets and the manager's RBAC. Run through
+// `make generate`.
 
 // The Crossplane package carries the managed resource and ProviderConfig CRDs; the Cluster API kinds go to
 // config/crd/bases, from which the clusterctl components are built. The clusterctl components carry the
@@ -28,5 +29,9 @@ limitations under the License.
 //go:generate go tool -modfile=../hack/tools/go.mod controller-gen crd:crdVersions=v1 paths=./v1alpha1/... paths=./kindnode/... output:artifacts:config=../config/crd/kindnode
 //go:generate go tool -modfile=../hack/tools/go.mod controller-gen crd:crdVersions=v1 paths=./infrastructure/... output:artifacts:config=../config/crd/bases
 //go:generate go tool -modfile=../hack/tools/go.mod angryjet generate-methodsets --header-file=../hack/boilerplate.go.txt ./...
+
+// The provider manager's ClusterRole (config/rbac/role.yaml, which clusterctl installs) is what the
+// +kubebuilder:rbac markers next to the code in internal/ and cmd/provider ask for.
+//go:generate go tool -modfile=../hack/tools/go.mod controller-gen rbac:roleName=manager-role,headerFile=../hack/rbac-header.yaml.txt paths=../internal/... paths=../cmd/provider/... output:rbac:dir=../config/rbac
 
 package apis

@@ -193,7 +193,11 @@ func (r *Registry) cached(key string) (*Cluster, bool) {
 	return c, ok
 }
 
-// watched are the kinds the provider creates in outer clusters.
+// +kubebuilder:rbac:groups="",resources=pods;services;persistentvolumeclaims,verbs=get;list;watch
+// +kubebuilder:rbac:groups=policy,resources=poddisruptionbudgets,verbs=get;list;watch
+
+// watched are the kinds the provider creates in outer clusters; each connection's informers list and watch
+// those with the provider's label.
 func watched() []client.Object {
 	return []client.Object{&corev1.Pod{}, &corev1.Service{}, &corev1.PersistentVolumeClaim{}, &policyv1.PodDisruptionBudget{}}
 }

@@ -33,10 +33,16 @@ const (
 	errConnect      = "cannot connect to the outer cluster"
 )
 
+// +kubebuilder:rbac:groups=kindnode.dev,resources=providerconfigusages,verbs=get;create;update
+// +kubebuilder:rbac:groups=kindnode.dev,resources=nodepods/finalizers;nodeservices/finalizers,verbs=update
+
 // Connect resolves the provider config of mg, records that mg uses it, and returns the outer cluster it
 // names. It returns no cluster and no error for a managed resource that is being deleted, whose config does
 // not resolve (an unknown kind, a config that does not exist) and that never created anything: it has
 // nothing outside to clean up and must not keep its finalizer forever.
+//
+// The usage is a ProviderConfigUsage that mg controls, read and then created or updated; an owner reference
+// that blocks its owner's deletion needs the owner's finalizers subresource.
 func (r *Registry) Connect(ctx context.Context, kube client.Client, usage resource.ModernTracker, mg resource.ModernManaged) (*Cluster, error) {
 	cd, err := Credentials(ctx, kube, mg.GetProviderConfigReference(), mg.GetNamespace())
 	if err != nil {

@@ -50,6 +50,8 @@ func IsUnknownKind(err error) bool {
 	return errors.As(err, &u)
 }
 
+// +kubebuilder:rbac:groups=kindnode.dev,resources=providerconfigs;clusterproviderconfigs,verbs=get;list;watch
+
 // Credentials returns the credentials a providerConfigRef of a managed resource in namespace points at.
 func Credentials(ctx context.Context, kube client.Client, ref *xpv2.ProviderConfigReference, namespace string) (v1alpha1.ProviderCredentials, error) {
 	if ref == nil {
@@ -86,7 +88,11 @@ func namespacedCredentials(pc *v1alpha1.ProviderConfig) v1alpha1.ProviderCredent
 	return cd
 }
 
-// ForCredentials returns the outer cluster the credentials reach.
+// +kubebuilder:rbac:groups="",resources=secrets,verbs=get
+
+// ForCredentials returns the outer cluster the credentials reach. The kubeconfig Secret of Secret
+// credentials is read from the API server at each call: the manager's client does not cache Secrets (see
+// controller.ClientOptions).
 func (r *Registry) ForCredentials(ctx context.Context, kube client.Client, cd v1alpha1.ProviderCredentials) (*Cluster, error) {
 	switch cd.Source {
 	case xpv2.CredentialsSourceInjectedIdentity:

@@ -40,11 +40,15 @@ import (
 	"github.com/kindnode/cluster-api-provider-kubernetes/internal/controller/nodeservice"
 )
 
+// +kubebuilder:rbac:groups=apiextensions.k8s.io,resources=customresourcedefinitions,verbs=get;list;watch
+
 // Setup adds every controller of the provider to mgr. Each starts once the CRDs it serves and reads exist:
 // with Crossplane's safe-start a provider's managed resource definitions may be activated one by one, long
 // after the provider starts, and a Crossplane-only installation has no Cluster API CRDs at all. A controller
 // that cannot be set up then stops mgr with the error: a provider without one of its controllers must not
 // run on as if healthy.
+//
+// The gate watches CustomResourceDefinitions.
 func Setup(ctx context.Context, mgr ctrl.Manager, o controller.Options, no nodepod.Options, watchFilter string) error {
 	if err := customresourcesgate.Setup(mgr, o); err != nil {
 		return err

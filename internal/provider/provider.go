@@ -142,6 +142,11 @@ type Provider struct {
 	clusters *clients.Registry
 }
 
+// Leader election: the replicas read, create and renew one Lease, record an event when one becomes the
+// leader, and the leader hands the Lease over when it stops.
+// +kubebuilder:rbac:groups=coordination.k8s.io,resources=leases,verbs=get;create;update
+// +kubebuilder:rbac:groups="",resources=events,verbs=create;patch
+
 // New returns the provider, configured as c says, against the API server of cfg, whose kinds s knows. The
 // Cluster API controllers' watches use ctx.
 func New(ctx context.Context, cfg *rest.Config, s *runtime.Scheme, c Config) (*Provider, error) {

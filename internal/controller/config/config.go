@@ -46,8 +46,15 @@ import (
 // gone; counting once for all of a burst spares a config write per managed resource.
 const usageDebounce = time.Second
 
+// +kubebuilder:rbac:groups=kindnode.dev,resources=providerconfigs;clusterproviderconfigs,verbs=get;list;watch;update
+// +kubebuilder:rbac:groups=kindnode.dev,resources=providerconfigs/status;clusterproviderconfigs/status,verbs=update
+// +kubebuilder:rbac:groups=kindnode.dev,resources=providerconfigusages,verbs=get;list;watch;delete
+// +kubebuilder:rbac:groups="",resources=events,verbs=create;patch
+
 // Setup adds the controllers of both ProviderConfig kinds. Managed resources are namespaced, so their usages
-// are ProviderConfigUsages whichever kind of config they reference.
+// are ProviderConfigUsages whichever kind of config they reference. crossplane-runtime's config reconciler
+// lists a config's usages (deleting those no managed resource controls), updates the config's finalizer and
+// its status (the user count), and records events.
 func Setup(mgr ctrl.Manager, o controller.Options) error {
 	if err := setup(mgr, o, v1alpha1.ProviderConfigGroupKind, v1alpha1.ProviderConfigGroupVersionKind, &v1alpha1.ProviderConfig{}); err != nil {
 		return err

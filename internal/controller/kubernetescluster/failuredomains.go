@@ -48,13 +48,13 @@ func owner(kc *infrav1.KubernetesCluster) kindnode.Owner {
 	return kindnode.Owner{Kind: kind, Name: kc.Name, Namespace: kc.Namespace}
 }
 
+// +kubebuilder:rbac:groups="",resources=nodes,verbs=get;list;watch
+
 // reconcileFailureDomains publishes the failure domains Cluster API spreads the cluster's Machines across:
 // spec.failureDomains when set, else one per zone of the outer cluster's Nodes. A change of those zones
 // reconciles kc again (the registry's zone source), so status follows the outer cluster without a poll.
 // When discovery fails the last published failure domains stay: Cluster API would otherwise take them for
 // gone.
-//
-// +kubebuilder:rbac:groups="",resources=nodes,verbs=get;list;watch
 func (r *Reconciler) reconcileFailureDomains(ctx context.Context, kc *infrav1.KubernetesCluster) error {
 	if len(kc.Spec.FailureDomains) > 0 {
 		r.Clusters.ForgetZones(owner(kc))

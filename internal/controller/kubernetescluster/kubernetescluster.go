@@ -77,8 +77,19 @@ func (r *Reconciler) SetupWithManager(ctx context.Context, mgr ctrl.Manager, o c
 		Complete(r)
 }
 
+// +kubebuilder:rbac:groups=infrastructure.cluster.x-k8s.io,resources=kubernetesclusters,verbs=get;list;watch;patch
+// +kubebuilder:rbac:groups=infrastructure.cluster.x-k8s.io,resources=kubernetesclusters/status,verbs=patch
+// +kubebuilder:rbac:groups=infrastructure.cluster.x-k8s.io,resources=kubernetesclusters/finalizers,verbs=update
+// +kubebuilder:rbac:groups=cluster.x-k8s.io,resources=clusters,verbs=get;list;watch
+// +kubebuilder:rbac:groups=kindnode.dev,resources=providerconfigs,verbs=get;list;watch;create;patch
+// +kubebuilder:rbac:groups=kindnode.dev,resources=nodeservices,verbs=get;list;watch;create;update;patch;delete
+
 // Reconcile brings a KubernetesCluster's NodeService and ProviderConfig to what it asks for, and publishes
-// its failure domains.
+// its failure domains. It reads the KubernetesCluster and its Cluster; patches the KubernetesCluster's
+// finalizer, endpoint and status; creates or patches the ProviderConfig and the NodeService, which the
+// KubernetesCluster controls (so the finalizers subresource: an owner reference that blocks the owner's
+// deletion needs it); and deletes the NodeService, or updates its management policies first when clusterctl
+// move takes the cluster elsewhere.
 func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (_ ctrl.Result, reterr error) {
 	log := ctrl.LoggerFrom(ctx)
 	kc := &infrav1.KubernetesCluster{}

@@ -89,7 +89,19 @@ func (r *Reconciler) SetupWithManager(ctx context.Context, mgr ctrl.Manager, o c
 		Complete(r)
 }
 
-// Reconcile brings a KubernetesMachine's NodePod to what its Machine asks for and reports the node back.
+// +kubebuilder:rbac:groups=infrastructure.cluster.x-k8s.io,resources=kubernetesmachines,verbs=get;list;watch;update;patch
+// +kubebuilder:rbac:groups=infrastructure.cluster.x-k8s.io,resources=kubernetesmachines/status,verbs=patch
+// +kubebuilder:rbac:groups=infrastructure.cluster.x-k8s.io,resources=kubernetesmachines/finalizers,verbs=update
+// +kubebuilder:rbac:groups=infrastructure.cluster.x-k8s.io,resources=kubernetesclusters,verbs=get;list;watch
+// +kubebuilder:rbac:groups=cluster.x-k8s.io,resources=machines;clusters,verbs=get;list;watch
+// +kubebuilder:rbac:groups=kindnode.dev,resources=nodepods,verbs=get;list;watch;create;update;patch;delete
+
+// Reconcile brings a KubernetesMachine's NodePod to what its Machine asks for and reports the node back. It
+// reads the KubernetesMachine, its Machine, Cluster and KubernetesCluster; patches the KubernetesMachine's
+// finalizer, provider ID and status (and updates it to drop the finalizer of one never owned); creates or
+// patches the NodePod, which the KubernetesMachine controls (so the finalizers subresource: an owner
+// reference that blocks the owner's deletion needs it); and deletes the NodePod, or updates its management
+// policies first when clusterctl move takes the machine elsewhere.
 func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (_ ctrl.Result, reterr error) {
 	log := ctrl.LoggerFrom(ctx)
 	km := &infrav1.KubernetesMachine{}

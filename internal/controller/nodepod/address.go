@@ -40,8 +40,11 @@ const (
 	errFmtNoPodIP        = "the node Pod %s/%s has no IP yet"
 )
 
+// +kubebuilder:rbac:groups="",resources=services,verbs=get;create;delete
+
 // ensureAddress creates the address Service of a node with a persistent identity, before its Pod, so that
-// the address is known when the node bootstraps.
+// the address is known when the node bootstraps. The node's deletion deletes it, and its address is read
+// from it.
 func (e *external) ensureAddress(ctx context.Context, n kindnode.Node) error {
 	if !kindnode.PersistentIdentity(n.Params) {
 		return nil

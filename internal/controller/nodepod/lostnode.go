@@ -60,13 +60,16 @@ func lostNode(n *corev1.Node) string {
 	return ""
 }
 
+// +kubebuilder:rbac:groups="",resources=nodes,verbs=get
+// +kubebuilder:rbac:groups="",resources=pods,verbs=delete
+
 // removeFromLostNode removes the terminating Pod pod once its grace period is over when its outer Node is
 // lost, and says why it did ("" when it did not). Nothing else would: only the kubelet confirms that a Pod's
 // containers stopped, and the Pod of a lost Node stays Terminating until the Node comes back, which may be
 // never; its Machine's deletion, and Cluster API's replacement of it, would wait as long. Kubernetes' own
 // answer is the same for an out-of-service Node (its Pod garbage collector). The NodePod is being deleted and
 // its node left the inner cluster, so nothing takes the Pod's place under its name; a kubelet that comes back
-// stops the containers of a Pod that no longer exists.
+// stops the containers of a Pod that no longer exists. The Node is read from the API server, not watched.
 func (e *external) removeFromLostNode(ctx context.Context, pod *corev1.Pod, now time.Time) (string, error) {
 	if pod == nil || pod.DeletionTimestamp == nil || now.Before(pod.DeletionTimestamp.Time) || pod.Spec.NodeName == "" {
 		return "", nil

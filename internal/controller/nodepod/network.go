@@ -54,6 +54,8 @@ const (
 // A networkGetter reads a node's network status: the body kindnode-net serves.
 type networkGetter func(ctx context.Context) ([]byte, error)
 
+// +kubebuilder:rbac:groups="",resources=pods/proxy,verbs=get
+
 // proxyGetter reads the network status of a node Pod through the outer cluster's pods/proxy.
 func proxyGetter(pods corev1client.PodInterface, name string) networkGetter {
 	return func(ctx context.Context) ([]byte, error) {

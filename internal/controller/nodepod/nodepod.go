@@ -76,12 +76,21 @@ type Options struct {
 	NetworkInterval time.Duration
 }
 
-// podNode reaches a node Pod's bootstrap runs through pods/exec.
+// +kubebuilder:rbac:groups="",resources=pods/exec,verbs=create;get
+
+// podNode reaches a node Pod's bootstrap runs through pods/exec. It connects with WebSockets, an HTTP GET
+// that API servers before 1.35 authorize as "get"; newer ones (and SPDY) ask for "create".
 func podNode(cfg *rest.Config, namespace, pod, container string) bootstrap.Runner {
 	return bootstrap.Node{Exec: &bootstrap.PodExecutor{Config: cfg, Namespace: namespace, Pod: pod, Container: container}, Timeout: bootstrapTimeout}
 }
 
-// Setup adds a controller that reconciles NodePods.
+// +kubebuilder:rbac:groups=kindnode.dev,resources=nodepods,verbs=get;list;watch;update;patch
+// +kubebuilder:rbac:groups=kindnode.dev,resources=nodepods/status,verbs=update
+// +kubebuilder:rbac:groups="",resources=secrets,verbs=get
+
+// Setup adds a controller that reconciles NodePods. Its managed reconciler reads NodePods and writes their
+// finalizer, annotations and status; the external client reads a NodePod's bootstrap data Secret from the API
+// server when its bootstrap is about to start (observeBootstrap), and never watches Secrets.
 func Setup(mgr ctrl.Manager, o controller.Options, no Options) error {
 	if no.Node == nil {
 		no.Node = podNode
@@ -288,6 +297,10 @@ func setReady(cr *v1alpha1.NodePod, pod *corev1.Pod) {
 	}
 }
 
+// +kubebuilder:rbac:groups="",resources=pods,verbs=create;patch;delete
+// +kubebuilder:rbac:groups="",resources=persistentvolumeclaims,verbs=create;delete
+
+// Create creates the node's state volume claims and its Pod; Update patches the Pod and Delete deletes both.
 func (e *external) Create(ctx context.Context, cr *v1alpha1.NodePod) (managed.ExternalCreation, error) {
 	cr.Status.SetConditions(xpv2.Creating())
 	pod, err := e.desired(cr)

@@ -62,7 +62,13 @@ const (
 	errForeignBudget = "a PodDisruptionBudget named %s/%s exists in the outer cluster but does not belong to this NodeService; remove it or disable forProvider.controlPlaneDisruptionBudget"
 )
 
-// Setup adds a controller that reconciles NodeServices.
+// +kubebuilder:rbac:groups=kindnode.dev,resources=nodeservices,verbs=get;list;watch;update;patch
+// +kubebuilder:rbac:groups=kindnode.dev,resources=nodeservices/status,verbs=update
+// +kubebuilder:rbac:groups=kindnode.dev,resources=nodepods,verbs=get;list;watch
+
+// Setup adds a controller that reconciles NodeServices. Its managed reconciler reads NodeServices and writes
+// their finalizer, annotations and status; a NodePod event wakes the NodeService of its cluster, whose
+// NodePods the disruption budget counts.
 func Setup(mgr ctrl.Manager, o controller.Options, clusters *clients.Registry) error {
 	c, err := reconciler.NewManagedController(mgr, o, v1alpha1.NodeServiceGroupVersionKind, func(kube client.Client) managed.TypedExternalConnector[*v1alpha1.NodeService] {
 		return &connector{
@@ -116,6 +122,10 @@ func endpoint(cr *v1alpha1.NodeService) kindnode.Endpoint {
 	}
 }
 
+// +kubebuilder:rbac:groups="",resources=services,verbs=get;list;watch;create;update;patch;delete
+
+// desired is the endpoint Service of cr, which Observe reads, Create creates, Update patches or updates and
+// Delete deletes in the outer cluster; the outer cluster's informer lists and watches the provider's own.
 func desired(cr *v1alpha1.NodeService) *corev1.Service {
 	svc := kindnode.BuildService(endpoint(cr))
 	kindnode.RecordManagedMetadata(svc)
@@ -279,7 +289,10 @@ func budgetUpToDate(current, want *policyv1.PodDisruptionBudget) bool {
 	return kindnode.MetadataUpToDate(current, want) && equality.Semantic.DeepEqual(current.Spec, want.Spec)
 }
 
-// syncBudget creates, updates or deletes the control-plane PodDisruptionBudget to match what cr asks for.
+// +kubebuilder:rbac:groups=policy,resources=poddisruptionbudgets,verbs=get;list;watch;create;update;patch;delete
+
+// syncBudget creates, updates or deletes the control-plane PodDisruptionBudget to match what cr asks for;
+// the outer cluster's informer lists and watches the provider's own.
 func (e *external) syncBudget(ctx context.Context, cr *v1alpha1.NodeService) error {
 	current, err := e.getBudget(ctx, endpoint(cr))
 	if err != nil {

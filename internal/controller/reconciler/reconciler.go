@@ -25,8 +25,10 @@ import (
 	"github.com/crossplane/crossplane-runtime/v2/pkg/reconciler/managed"
 )
 
+// +kubebuilder:rbac:groups="",resources=events,verbs=create;patch
+
 // ManagedOptions are the crossplane-runtime managed reconciler options every kind of the provider uses; the
-// kind's external connector comes on top.
+// kind's external connector comes on top. The managed reconciler records events of what it does.
 func ManagedOptions(mgr ctrl.Manager, o controller.Options, name string) []managed.ReconcilerOption {
 	opts := []managed.ReconcilerOption{
 		managed.WithLogger(o.Logger.WithValues("controller", name)),

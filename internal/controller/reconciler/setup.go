@@ -50,8 +50,14 @@ type ManagedController struct {
 	Builder *builder.Builder
 }
 
+// +kubebuilder:rbac:groups="",resources=secrets,verbs=get;create;patch
+// +kubebuilder:rbac:groups=kindnode.dev,resources=nodepods/finalizers;nodeservices/finalizers,verbs=update
+
 // NewManagedController returns the controller of the managed resources of kind gvk, whose external clients
-// connect builds from the controller's client.
+// connect builds from the controller's client. The managed reconciler publishes the connection details of a
+// managed resource with spec.writeConnectionSecretToRef to that Secret (reading it, then creating or patching
+// it), which the managed resource controls: an owner reference that blocks the owner's deletion needs the
+// owner's finalizers subresource.
 func NewManagedController[T resource.Managed](mgr ctrl.Manager, o controller.Options, gvk schema.GroupVersionKind, connect func(kube client.Client) managed.TypedExternalConnector[T]) (*ManagedController, error) {
 	obj, err := mgr.GetScheme().New(gvk)
 	if err != nil {
