@@ -301,3 +301,67 @@ func TestChangedCredentialsReconnect(t *testing.T) {
 	reconcile()
 	ready("Ready=True again with the Secret back")
 }
+
+// TestConfigSaysWhatIsWrongWithItsCredentials follows a ProviderConfig's Ready condition as its kubeconfig
+// Secret is missing, broken and then right.
+func TestConfigSaysWhatIsWrongWithItsCredentials(t *testing.T) {
+	ctx := context.Background()
+	ns := newNamespace(t)
+	pc := &apisv1alpha1.ProviderConfig{
+		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "creds"},
+		Spec: apisv1alpha1.ProviderConfigSpec{Credentials: apisv1alpha1.ProviderCredentials{
+			Source: xpv2.CredentialsSourceSecret,
+			CommonCredentialSelectors: xpv2.CommonCredentialSelectors{SecretRef: &xpv2.SecretKeySelector{
+				SecretReference: xpv2.SecretReference{Name: "outer", Namespace: ns}, Key: "kubeconfig",
+			}},
+		}},
+	}
+	if err := kube.Create(ctx, pc); err != nil {
+		t.Fatal(err)
+	}
+	ready := func(what string, status corev1.ConditionStatus, message string) {
+		t.Helper()
+		waitFor(t, what, func() error {
+			got := &apisv1alpha1.ProviderConfig{}
+			if err := kube.Get(ctx, types.NamespacedName{Namespace: ns, Name: "creds"}, got); err != nil {
+				return err
+			}
+			if c := got.GetCondition(xpv2.TypeReady); c.Status != status || !strings.Contains(c.Message, message) {
+				return fmt.Errorf("Ready is %s: %q", c.Status, c.Message)
+			}
+			return nil
+		})
+	}
+	// The config checks its Secret again every minute; the test asks for the check a Secret change would
+	// otherwise wait for.
+	recheck := func() {
+		t.Helper()
+		waitFor(t, "a ProviderConfig update", func() error {
+			got := &apisv1alpha1.ProviderConfig{}
+			if err := kube.Get(ctx, types.NamespacedName{Namespace: ns, Name: "creds"}, got); err != nil {
+				return err
+			}
+			meta.AddAnnotations(got, map[string]string{"test.kindnode.dev/poke": time.Now().Format(time.RFC3339Nano)})
+			return kube.Update(ctx, got)
+		})
+	}
+	ready("Ready=False: no Secret", corev1.ConditionFalse, "cannot read the kubeconfig Secret "+ns+"/outer")
+
+	secret := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "outer"}, Data: map[string][]byte{"kubeconfig": []byte("not: a: kubeconfig")}}
+	if err := kube.Create(ctx, secret); err != nil {
+		t.Fatal(err)
+	}
+	recheck()
+	ready("Ready=False: a broken kubeconfig", corev1.ConditionFalse, `key "kubeconfig" of Secret `+ns+"/outer is not a usable kubeconfig")
+
+	kc, err := env.Kubeconfig("outer-admin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	secret.Data["kubeconfig"] = kc
+	if err := kube.Update(ctx, secret); err != nil {
+		t.Fatal(err)
+	}
+	recheck()
+	ready("Ready=True", corev1.ConditionTrue, "")
+}

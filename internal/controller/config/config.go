@@ -79,7 +79,9 @@ func setup(mgr ctrl.Manager, o controller.Options, groupKind string, gvk schema.
 		WithOptions(o.ForControllerRuntime()).
 		For(pc).
 		Watches(&v1alpha1.ProviderConfigUsage{}, debounced{inner: &resource.EnqueueRequestForProviderConfig{Kind: gvk.Kind}, after: usageDebounce}).
-		Complete(ratelimiter.NewReconciler(name, r, o.GlobalRateLimiter))
+		Complete(ratelimiter.NewReconciler(name, checkingCredentials{inner: r, kube: mgr.GetClient(), newConfig: func() resource.ProviderConfig {
+			return pc.DeepCopyObject().(resource.ProviderConfig) //nolint:forcetypeassert // both config kinds are ProviderConfigs.
+		}}, o.GlobalRateLimiter))
 }
 
 // debounced enqueues what inner enqueues, after a delay: requests for the same object within it make one.
