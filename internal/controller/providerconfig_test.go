@@ -113,17 +113,32 @@ func TestInUseProviderConfigIsNotDeleted(t *testing.T) {
 	})
 }
 
-// The API server refuses a ProviderConfig kind the provider does not know; the controller's own check (Synced
-// False, "is not supported") is left for NodePods stored before the CRD had the rule.
 func TestUnknownProviderConfigKind(t *testing.T) {
+	ctx := context.Background()
 	ns := newNamespace(t)
 	np := newNodePod(ns, "odd", func(np *v1alpha1.NodePod) {
 		np.Spec.ProviderConfigReference = &xpv2.ProviderConfigReference{Kind: "OuterCluster", Name: "x"}
 	})
-	err := kube.Create(context.Background(), np)
-	if err == nil || !strings.Contains(err.Error(), "spec.providerConfigRef.kind: Invalid value") {
-		t.Fatalf("want a refusal naming spec.providerConfigRef.kind, got %v", err)
+	if err := kube.Create(ctx, np); err != nil {
+		t.Fatal(err)
 	}
+	waitFor(t, "Synced=False naming the bad kind", func() error {
+		c := condition(getNodePod(t, ns, "odd").Status.Conditions, xpv2.TypeSynced)
+		if c.Status != corev1.ConditionFalse || !strings.Contains(c.Message, `"OuterCluster" is not supported`) {
+			return fmt.Errorf("Synced is %s: %q", c.Status, c.Message)
+		}
+		return nil
+	})
+	if err := kube.Delete(ctx, getNodePod(t, ns, "odd")); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the NodePod to be deleted", func() error {
+		err := kube.Get(ctx, types.NamespacedName{Namespace: ns, Name: "odd"}, &v1alpha1.NodePod{})
+		if !kerrors.IsNotFound(err) {
+			return fmt.Errorf("still there: %v", err)
+		}
+		return nil
+	})
 }
 
 func TestKubeconfigSecretProviderConfig(t *testing.T) {
@@ -138,15 +153,7 @@ func TestKubeconfigSecretProviderConfig(t *testing.T) {
 	if err := kube.Create(ctx, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "outer"}, Data: map[string][]byte{"kubeconfig": kc}}); err != nil {
 		t.Fatal(err)
 	}
-	pc := &apisv1alpha1.ProviderConfig{
-		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "outer"},
-		Spec: apisv1alpha1.ProviderConfigSpec{Credentials: apisv1alpha1.ProviderCredentials{
-			Source: xpv2.CredentialsSourceSecret,
-			CommonCredentialSelectors: xpv2.CommonCredentialSelectors{SecretRef: &xpv2.SecretKeySelector{
-				SecretReference: xpv2.SecretReference{Name: "outer", Namespace: "kube-system"}, Key: "kubeconfig",
-			}},
-		}},
-	}
+	pc := secretProviderConfig(ns, "outer", "outer", "kube-system")
 	if err := kube.Create(ctx, pc); err != nil {
 		t.Fatal(err)
 	}
@@ -169,15 +176,7 @@ func TestKubeconfigSecretProviderConfig(t *testing.T) {
 func TestMissingCredentialsSecretIsReported(t *testing.T) {
 	ctx := context.Background()
 	ns := newNamespace(t)
-	pc := &apisv1alpha1.ProviderConfig{
-		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "nosecret"},
-		Spec: apisv1alpha1.ProviderConfigSpec{Credentials: apisv1alpha1.ProviderCredentials{
-			Source: xpv2.CredentialsSourceSecret,
-			CommonCredentialSelectors: xpv2.CommonCredentialSelectors{SecretRef: &xpv2.SecretKeySelector{
-				SecretReference: xpv2.SecretReference{Name: "absent", Namespace: ns}, Key: "kubeconfig",
-			}},
-		}},
-	}
+	pc := secretProviderConfig(ns, "nosecret", "absent", ns)
 	if err := kube.Create(ctx, pc); err != nil {
 		t.Fatal(err)
 	}
@@ -226,15 +225,7 @@ func TestChangedCredentialsReconnect(t *testing.T) {
 	if err := kube.Create(ctx, secret); err != nil {
 		t.Fatal(err)
 	}
-	pc := &apisv1alpha1.ProviderConfig{
-		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "outer"},
-		Spec: apisv1alpha1.ProviderConfigSpec{Credentials: apisv1alpha1.ProviderCredentials{
-			Source: xpv2.CredentialsSourceSecret,
-			CommonCredentialSelectors: xpv2.CommonCredentialSelectors{SecretRef: &xpv2.SecretKeySelector{
-				SecretReference: xpv2.SecretReference{Name: "outer", Namespace: ns}, Key: "kubeconfig",
-			}},
-		}},
-	}
+	pc := secretProviderConfig(ns, "outer", "outer", ns)
 	if err := kube.Create(ctx, pc); err != nil {
 		t.Fatal(err)
 	}
@@ -261,9 +252,7 @@ func TestChangedCredentialsReconnect(t *testing.T) {
 	// minute; the tests' provider polls hourly, so the test asks for the reconcile a poll would bring.
 	reconcile := func() {
 		t.Helper()
-		updateNodePod(t, ns, name, func(np *v1alpha1.NodePod) {
-			meta.AddAnnotations(np, map[string]string{"test.kindnode.dev/poke": time.Now().Format(time.RFC3339Nano)})
-		})
+		poke(t, &v1alpha1.NodePod{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name}})
 	}
 	var pod *corev1.Pod
 	waitFor(t, "the node Pod in A", func() (err error) { pod, err = getPod(ns, name); return err })
@@ -307,15 +296,7 @@ func TestChangedCredentialsReconnect(t *testing.T) {
 func TestConfigSaysWhatIsWrongWithItsCredentials(t *testing.T) {
 	ctx := context.Background()
 	ns := newNamespace(t)
-	pc := &apisv1alpha1.ProviderConfig{
-		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "creds"},
-		Spec: apisv1alpha1.ProviderConfigSpec{Credentials: apisv1alpha1.ProviderCredentials{
-			Source: xpv2.CredentialsSourceSecret,
-			CommonCredentialSelectors: xpv2.CommonCredentialSelectors{SecretRef: &xpv2.SecretKeySelector{
-				SecretReference: xpv2.SecretReference{Name: "outer", Namespace: ns}, Key: "kubeconfig",
-			}},
-		}},
-	}
+	pc := secretProviderConfig(ns, "creds", "outer", ns)
 	if err := kube.Create(ctx, pc); err != nil {
 		t.Fatal(err)
 	}
@@ -336,14 +317,7 @@ func TestConfigSaysWhatIsWrongWithItsCredentials(t *testing.T) {
 	// otherwise wait for.
 	recheck := func() {
 		t.Helper()
-		waitFor(t, "a ProviderConfig update", func() error {
-			got := &apisv1alpha1.ProviderConfig{}
-			if err := kube.Get(ctx, types.NamespacedName{Namespace: ns, Name: "creds"}, got); err != nil {
-				return err
-			}
-			meta.AddAnnotations(got, map[string]string{"test.kindnode.dev/poke": time.Now().Format(time.RFC3339Nano)})
-			return kube.Update(ctx, got)
-		})
+		poke(t, &apisv1alpha1.ProviderConfig{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "creds"}})
 	}
 	ready("Ready=False: no Secret", corev1.ConditionFalse, "cannot read the kubeconfig Secret "+ns+"/outer")
 
@@ -364,4 +338,31 @@ func TestConfigSaysWhatIsWrongWithItsCredentials(t *testing.T) {
 	}
 	recheck()
 	ready("Ready=True", corev1.ConditionTrue, "")
+}
+
+// secretProviderConfig is a ProviderConfig in ns whose kubeconfig is key "kubeconfig" of Secret
+// secretNamespace/secret.
+func secretProviderConfig(ns, name, secret, secretNamespace string) *apisv1alpha1.ProviderConfig {
+	return &apisv1alpha1.ProviderConfig{
+		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name},
+		Spec: apisv1alpha1.ProviderConfigSpec{Credentials: apisv1alpha1.ProviderCredentials{
+			Source: xpv2.CredentialsSourceSecret,
+			CommonCredentialSelectors: xpv2.CommonCredentialSelectors{SecretRef: &xpv2.SecretKeySelector{
+				SecretReference: xpv2.SecretReference{Name: secret, Namespace: secretNamespace}, Key: "kubeconfig",
+			}},
+		}},
+	}
+}
+
+// poke changes an annotation of obj (its namespace and name are enough), so that its controller reconciles
+// it as a poll would.
+func poke(t *testing.T, obj client.Object) {
+	t.Helper()
+	waitFor(t, "an update of "+obj.GetName(), func() error {
+		if err := kube.Get(context.Background(), client.ObjectKeyFromObject(obj), obj); err != nil {
+			return err
+		}
+		meta.AddAnnotations(obj, map[string]string{"test.kindnode.dev/poke": time.Now().Format(time.RFC3339Nano)})
+		return kube.Update(context.Background(), obj)
+	})
 }
