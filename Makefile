@@ -53,11 +53,12 @@ test-tools: $(BIN)/crossplane $(BIN)/crossplane-core $(BIN)/clusterctl build fun
 TEST_TOOLS_ENV := CROSSPLANE_CLI=$(BIN)/crossplane CROSSPLANE_CORE=$(BIN)/crossplane-core CLUSTERCTL=$(BIN)/clusterctl \
 	KINDNODE_PROVIDER=$(BIN)/provider FUNCTION_KINDCLUSTER=$(BIN)/function-kindcluster
 
-## fuzz: run the bootstrap parser's fuzz target for FUZZTIME (default 30s).
+## fuzz: run each fuzz target (the bootstrap parser, the KindCluster function's input) for FUZZTIME (default 30s).
 FUZZTIME ?= 30s
 .PHONY: fuzz
 fuzz:
 	$(GO) test -run='^$$' -fuzz=FuzzParse -fuzztime=$(FUZZTIME) ./internal/bootstrap/
+	$(GO) test -run='^$$' -fuzz=FuzzRunFunction -fuzztime=$(FUZZTIME) ./internal/function/kindcluster/
 
 ## bench: the benchmark (test/bench): kube-apiserver + etcd + kwok, the provider as a separate process, BENCH_NODES Pods, then NodePods and KubernetesMachines (BENCH_WORKLOADS); prints tables and PASS/MISS per target, never fails on a miss.
 BENCH_NODES ?= 100,1000
