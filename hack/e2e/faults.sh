@@ -30,13 +30,15 @@ faults() {
 }
 
 # fast_health_checks shortens the class's health checks: it waits 300 s before it calls a Node unhealthy; a
-# test need not. The InfrastructureReady check keeps the class's 300 s: it also counts while a replacement
-# Machine is provisioned, which takes minutes on a loaded machine, and a shorter one would remediate the
-# replacement too.
+# test need not, for a Node whose kubelet went silent (Ready Unknown), which is what a lost or drained node
+# Pod's Node becomes. Ready False and InfrastructureReady keep the class's 300 s: they also count while a
+# replacement comes up (a new Node is NotReady until its pod network runs, which took over 30 s in a CI run),
+# and a shorter one remediates the replacement too; with a second control plane already lost, Cluster API's
+# control plane then cannot take the replacement's etcd member out and waits for ever.
 fast_health_checks() {
   local checks='{"checks":{
     "unhealthyMachineConditions":[{"type":"InfrastructureReady","status":"False","timeoutSeconds":300}],
-    "unhealthyNodeConditions":[{"type":"Ready","status":"Unknown","timeoutSeconds":30},{"type":"Ready","status":"False","timeoutSeconds":30}]}}'
+    "unhealthyNodeConditions":[{"type":"Ready","status":"Unknown","timeoutSeconds":30},{"type":"Ready","status":"False","timeoutSeconds":300}]}}'
   outer -n "${NS}" patch "cluster/${NAME}" --type json -p "[
     {\"op\":\"add\",\"path\":\"/spec/topology/controlPlane/healthCheck\",\"value\":${checks}},
     {\"op\":\"add\",\"path\":\"/spec/topology/workers/machineDeployments/0/healthCheck\",\"value\":${checks}}]" >/dev/null
