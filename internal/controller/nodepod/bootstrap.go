@@ -120,7 +120,7 @@ func (b *bootstrapper) start(uid types.UID, mr types.NamespacedName, node bootst
 		r.finished, r.finishedAt, r.err = true, time.Now(), err
 		b.mu.Unlock()
 		b.notify(mr)
-		if err == nil || policy == v1alpha1.BootstrapFailurePolicyFail {
+		if err == nil || !retried(err, policy) {
 			return
 		}
 		select {
@@ -208,6 +208,19 @@ func (b *bootstrapper) progress(r *run, st bootstrap.Status, cmds []bootstrap.Co
 	return true
 }
 
+// stepFailed tells whether a run ended because a step in the node failed, not because the provider could not
+// reach the node.
+func stepFailed(err error) bool {
+	var se *bootstrap.StepError
+	return errors.As(err, &se)
+}
+
+// retried tells whether a run that ended with err is tried again: the failure policy decides for a failed
+// step; a node the provider could not reach, or a run that stopped between steps, is always tried again.
+func retried(err error, policy v1alpha1.BootstrapFailurePolicy) bool {
+	return !stepFailed(err) || policy != v1alpha1.BootstrapFailurePolicyFail
+}
+
 // stepError names the failed step for the condition a user reads.
 func stepError(f *bootstrap.Failure, cmds []bootstrap.Command) error {
 	var c bootstrap.Command
@@ -254,13 +267,17 @@ func (e *external) observeBootstrap(ctx context.Context, cr *v1alpha1.NodePod, p
 			cr.Status.SetConditions(bootstrapped(corev1.ConditionTrue, v1alpha1.ReasonBootstrapSucceeded, ""))
 			e.boot.forget(pod.UID)
 			return
-		case policy == v1alpha1.BootstrapFailurePolicyFail:
+		case !retried(st.err, policy):
 			cr.Status.SetConditions(bootstrapped(corev1.ConditionFalse, v1alpha1.ReasonBootstrapFailed,
 				fmt.Sprintf("%v; not retried: bootstrapFailurePolicy is Fail", st.err)))
 			return
 		}
+		what := "the failed step"
+		if !stepFailed(st.err) {
+			what = "the bootstrap"
+		}
 		cr.Status.SetConditions(bootstrapped(corev1.ConditionFalse, v1alpha1.ReasonBootstrapFailed,
-			fmt.Sprintf("%v; retrying the failed step after %s", st.err, e.boot.retryAfter)))
+			fmt.Sprintf("%v; retrying %s after %s", st.err, what, e.boot.retryAfter)))
 		if !st.retryDue(time.Now(), e.boot.retryAfter) {
 			return
 		}

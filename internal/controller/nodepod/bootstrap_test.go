@@ -23,6 +23,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/kindnode/cluster-api-provider-kubernetes/apis/kindnode/v1alpha1"
 	"github.com/kindnode/cluster-api-provider-kubernetes/internal/bootstrap"
 )
 
@@ -88,6 +89,46 @@ func TestStepError(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			if diff := cmp.Diff(tc.want, stepError(tc.failure, cmds).Error()); diff != "" {
 				t.Errorf("%s\nstepError(...): -want, +got:\n%s", tc.reason, diff)
+			}
+		})
+	}
+}
+
+func TestRetried(t *testing.T) {
+	step := stepError(&bootstrap.Failure{Step: 1, Exit: "1"}, nil)
+	cases := map[string]struct {
+		reason string
+		err    error
+		policy v1alpha1.BootstrapFailurePolicy
+		want   bool
+	}{
+		"StepUnderRetry": {
+			reason: "A failed step is retried under Retry.",
+			err:    step,
+			policy: v1alpha1.BootstrapFailurePolicyRetry,
+			want:   true,
+		},
+		"StepUnset": {
+			reason: "Retry is the policy when none is set.",
+			err:    step,
+			want:   true,
+		},
+		"StepUnderFail": {
+			reason: "A failed step is not retried under Fail.",
+			err:    step,
+			policy: v1alpha1.BootstrapFailurePolicyFail,
+		},
+		"UnreachableUnderFail": {
+			reason: "A node the provider could not reach is tried again whatever the policy: no step failed.",
+			err:    errors.New("cannot exec in node Pod"),
+			policy: v1alpha1.BootstrapFailurePolicyFail,
+			want:   true,
+		},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			if diff := cmp.Diff(tc.want, retried(tc.err, tc.policy)); diff != "" {
+				t.Errorf("%s\nretried(...): -want, +got:\n%s", tc.reason, diff)
 			}
 		})
 	}
