@@ -356,9 +356,9 @@ func isEmpty(n *yaml.Node) bool {
 	return n.Kind == 0
 }
 
-// describe makes command text fit a one-line condition message.
+// describe makes command text fit a one-line condition message, without the secrets it may hold (Redact).
 func describe(s string) string {
-	s = strings.Join(strings.Fields(strings.ToValidUTF8(s, "\uFFFD")), " ")
+	s = strings.Join(strings.Fields(Redact(strings.ToValidUTF8(s, "\uFFFD"))), " ")
 	if utf8.RuneCountInString(s) <= descriptionMax {
 		return s
 	}

@@ -291,7 +291,7 @@ func (f *Failure) Error() string {
 	if f.Exit == interrupted {
 		how = "was interrupted (the node container restarted, or the run outlasted its timeout)"
 	}
-	if o := strings.TrimSpace(f.Output); o != "" {
+	if o := strings.TrimSpace(Redact(f.Output)); o != "" {
 		return how + ": " + o
 	}
 	return how

@@ -53,7 +53,7 @@ type ExitError struct {
 
 // Error includes stderr because it usually says what went wrong.
 func (e *ExitError) Error() string {
-	if s := strings.TrimSpace(e.Stderr); s != "" {
+	if s := strings.TrimSpace(Redact(e.Stderr)); s != "" {
 		return fmt.Sprintf("command exited with code %d: %s", e.Code, s)
 	}
 	return fmt.Sprintf("command exited with code %d", e.Code)

@@ -17,15 +17,18 @@ limitations under the License.
 package controller_test
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"os"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	xpv2 "github.com/crossplane/crossplane/apis/v2/core/v2"
+	uzap "go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -162,7 +165,8 @@ func run(m *testing.M) int {
 // startManager runs the provider's controllers in-process against the test API server, set up exactly as
 // cmd/provider sets them up (safe-start gate included).
 func startManager(ctx context.Context) error {
-	zl := zap.New(zap.UseDevMode(os.Getenv("TEST_DEBUG") != ""), zap.WriteTo(os.Stderr), zap.Level(zapLevel()))
+	zl := zap.New(zap.UseDevMode(os.Getenv("TEST_DEBUG") != ""), zap.WriteTo(os.Stderr), zap.Level(zapLevel()),
+		zap.RawZapOpts(uzap.WrapCore(func(c zapcore.Core) zapcore.Core { return zapcore.NewTee(c, logs.core()) })))
 	ctrl.SetLogger(zl)
 	pctx, stop := context.WithCancel(ctx)
 	stopped, err := testprovider.Start(pctx, env, zl, sent.wrap(execs.Node), testprovider.RecordingRequests(requests))
@@ -238,6 +242,43 @@ func condition(cs []xpv2.Condition, ct xpv2.ConditionType) xpv2.Condition {
 		}
 	}
 	return xpv2.Condition{Type: ct, Status: corev1.ConditionUnknown}
+}
+
+// logs is what the provider and Cluster API's reconcilers logged, at every level, while a test captured it.
+var logs = &logCapture{}
+
+// A logCapture keeps log lines in memory while it is on; off, it enables no level, so that it costs nothing.
+type logCapture struct {
+	on atomic.Bool
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *logCapture) core() zapcore.Core {
+	return zapcore.NewCore(zapcore.NewJSONEncoder(uzap.NewDevelopmentEncoderConfig()), zapcore.AddSync(l), l)
+}
+
+// Enabled makes a logCapture its own zapcore.LevelEnabler: every level while it is on.
+func (l *logCapture) Enabled(zapcore.Level) bool { return l.on.Load() }
+
+func (l *logCapture) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+// capture starts capturing; the function it returns stops and returns what was logged meanwhile.
+func (l *logCapture) capture() (stop func() string) {
+	l.mu.Lock()
+	l.b.Reset()
+	l.mu.Unlock()
+	l.on.Store(true)
+	return func() string {
+		l.on.Store(false)
+		l.mu.Lock()
+		defer l.mu.Unlock()
+		return l.b.String()
+	}
 }
 
 func zapLevel() zapcore.Level {
