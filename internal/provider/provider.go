@@ -76,6 +76,9 @@ type Config struct {
 	Logger logr.Logger
 	// LeaderElection makes only one replica reconcile.
 	LeaderElection bool
+	// LeaderElectionNamespace is the namespace of the Lease; the one the provider runs in when empty, which
+	// only a provider running in a cluster knows.
+	LeaderElectionNamespace string
 	// SyncInterval is how often every watched object is re-read from the API server.
 	SyncInterval time.Duration
 	// Namespace is the only namespace watched; all when empty.
@@ -166,6 +169,7 @@ func New(ctx context.Context, cfg *rest.Config, s *runtime.Scheme, c Config) (*P
 		PprofBindAddress:           c.PprofBindAddress,
 		LeaderElection:             c.LeaderElection,
 		LeaderElectionID:           leaderElectionID,
+		LeaderElectionNamespace:    c.LeaderElectionNamespace,
 		LeaderElectionResourceLock: resourcelock.LeasesResourceLock,
 		LeaseDuration:              &lease,
 		RenewDeadline:              &renew,

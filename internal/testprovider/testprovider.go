@@ -49,6 +49,18 @@ func RecordingRequests(r *Requests) Option {
 // from the binary's defaults is set here, for tests: see each value. The returned channel is closed once the
 // provider stopped.
 func Start(ctx context.Context, e *testenv.Env, log logr.Logger, node func(cfg *rest.Config, namespace, pod, container string) bootstrap.Runner, opts ...Option) (<-chan struct{}, error) {
+	return start(ctx, e, log, node, "", opts)
+}
+
+// StartReplica is Start for one of several replicas of the provider, as a Deployment of more than one runs
+// them: with leader election on, with the Lease in leaseNamespace (the binary's is the namespace it runs in).
+// Only the replica that holds the Lease reconciles.
+func StartReplica(ctx context.Context, e *testenv.Env, log logr.Logger, node func(cfg *rest.Config, namespace, pod, container string) bootstrap.Runner, leaseNamespace string, opts ...Option) (<-chan struct{}, error) {
+	return start(ctx, e, log, node, leaseNamespace, opts)
+}
+
+// start is Start, with leader election on when leaseNamespace is set.
+func start(ctx context.Context, e *testenv.Env, log logr.Logger, node func(cfg *rest.Config, namespace, pod, container string) bootstrap.Runner, leaseNamespace string, opts []Option) (<-chan struct{}, error) {
 	cfg := rest.CopyConfig(e.Config)
 	for _, o := range opts {
 		o(cfg)
@@ -56,6 +68,9 @@ func Start(ctx context.Context, e *testenv.Env, log logr.Logger, node func(cfg *
 	p, err := provider.New(ctx, cfg, e.Scheme, provider.Config{
 		Logger:             log.WithName("provider"),
 		ManagementPolicies: true,
+		// Off unless several replicas run, as the binary's --leader-election is.
+		LeaderElection:          leaseNamespace != "",
+		LeaderElectionNamespace: leaseNamespace,
 		// The limits testenv's client configuration comes with, which no test reaches.
 		QPS:   cfg.QPS,
 		Burst: cfg.Burst,
