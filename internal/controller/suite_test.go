@@ -20,6 +20,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"net/http"
 	"os"
 	"strings"
 	"sync"
@@ -169,14 +170,61 @@ func startManager(ctx context.Context) error {
 		zap.RawZapOpts(uzap.WrapCore(func(c zapcore.Core) zapcore.Core { return zapcore.NewTee(c, logs.core()) })))
 	ctrl.SetLogger(zl)
 	pctx, stop := context.WithCancel(ctx)
-	stopped, err := testprovider.Start(pctx, env, zl, sent.wrap(execs.Node), testprovider.RecordingRequests(requests))
+	kill := &killSwitch{}
+	stopped, err := testprovider.Start(pctx, env, zl, sent.wrap(execs.Node), testprovider.RecordingRequests(requests),
+		func(cfg *rest.Config) { cfg.Wrap(kill.wrap) })
 	if err != nil {
 		stop()
 		return err
 	}
-	provider = runningProvider{ctx: ctx, stop: stop, stopped: stopped}
+	provider = runningProvider{ctx: ctx, stop: stop, stopped: stopped, kill: kill}
 	return nil
 }
+
+// A killSwitch plays a provider process that dies at a moment a test picks, which a cancelled context cannot:
+// once a response the test names has reached the provider, every later request of the provider fails, as
+// nothing more comes from a dead process; the test then starts another provider (restartProvider).
+type killSwitch struct {
+	mu    sync.Mutex
+	when  func(*http.Request, *http.Response) bool
+	dead  bool
+	fired chan struct{}
+}
+
+// armAt makes the provider die once when returns true for a request and its response; the channel it
+// returns is closed then.
+func (k *killSwitch) armAt(when func(*http.Request, *http.Response) bool) <-chan struct{} {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	k.when, k.fired = when, make(chan struct{})
+	return k.fired
+}
+
+func (k *killSwitch) wrap(rt http.RoundTripper) http.RoundTripper {
+	return roundTripper(func(req *http.Request) (*http.Response, error) {
+		k.mu.Lock()
+		dead := k.dead
+		k.mu.Unlock()
+		if dead {
+			return nil, fmt.Errorf("%s %s: the provider is dead", req.Method, req.URL.Path)
+		}
+		resp, err := rt.RoundTrip(req)
+		if err != nil {
+			return resp, err
+		}
+		k.mu.Lock()
+		defer k.mu.Unlock()
+		if !k.dead && k.when != nil && k.when(req, resp) {
+			k.dead = true
+			close(k.fired)
+		}
+		return resp, err
+	})
+}
+
+type roundTripper func(*http.Request) (*http.Response, error)
+
+func (f roundTripper) RoundTrip(req *http.Request) (*http.Response, error) { return f(req) }
 
 // runningProvider is the provider the tests run, which a test may restart.
 type runningProvider struct {
@@ -184,6 +232,8 @@ type runningProvider struct {
 	ctx     context.Context //nolint:containedctx // the suite's context outlives every test
 	stop    context.CancelFunc
 	stopped <-chan struct{}
+	// kill makes it die at a moment a test picks.
+	kill *killSwitch
 }
 
 // restartProvider stops the provider, waits until it stopped, and starts another, as a provider Pod that is
