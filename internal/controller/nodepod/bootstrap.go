@@ -313,7 +313,7 @@ func (e *external) observeBootstrap(ctx context.Context, cr *v1alpha1.NodePod, p
 		MetaData:                     metaData(pod, addr),
 	})
 	if err != nil {
-		cr.Status.SetConditions(bootstrapped(corev1.ConditionFalse, v1alpha1.ReasonInvalidBootstrapData, err.Error()))
+		cr.Status.SetConditions(bootstrapped(corev1.ConditionFalse, v1alpha1.ReasonInvalidBootstrapData, invalidData(s, err)))
 		return
 	}
 	// Observe only reads: running commands in the node is an update of it, which the management policies
@@ -330,6 +330,16 @@ func (e *external) observeBootstrap(ctx context.Context, cr *v1alpha1.NodePod, p
 	}
 	cr.Status.SetConditions(bootstrapped(corev1.ConditionFalse, v1alpha1.ReasonReadyToBootstrap,
 		"the node runs and its bootstrap data is read; the bootstrap starts with the NodePod's next update, which spec.managementPolicies must allow"))
+}
+
+// invalidData says that the bootstrap data of Secret s cannot run, and why; for a format other than
+// cloud-config, also what would run.
+func invalidData(s *corev1.Secret, err error) string {
+	msg := fmt.Sprintf("bootstrap data Secret %s/%s cannot run: %v", s.Namespace, s.Name, err)
+	if errors.Is(err, bootstrap.ErrUnsupportedFormat) {
+		msg += "; a kind node runs cloud-config only: have the bootstrap provider write cloud-config (a KubeadmConfig's spec.format)"
+	}
+	return msg
 }
 
 // metaData is the instance metadata bootstrap templates may read, as {{ ds.meta_data.<key> }}: enough for

@@ -18,10 +18,13 @@ package nodepod
 
 import (
 	"errors"
+	"fmt"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/kindnode/cluster-api-provider-kubernetes/apis/kindnode/v1alpha1"
 	"github.com/kindnode/cluster-api-provider-kubernetes/internal/bootstrap"
@@ -129,6 +132,34 @@ func TestRetried(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			if diff := cmp.Diff(tc.want, retried(tc.err, tc.policy)); diff != "" {
 				t.Errorf("%s\nretried(...): -want, +got:\n%s", tc.reason, diff)
+			}
+		})
+	}
+}
+
+func TestInvalidData(t *testing.T) {
+	s := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: "ns", Name: "boot"}}
+	cases := map[string]struct {
+		reason string
+		err    error
+		want   string
+	}{
+		"UnsupportedFormat": {
+			reason: "Data in a format the node cannot run names the Secret, the format and the one that runs.",
+			err:    fmt.Errorf("%w: %q", bootstrap.ErrUnsupportedFormat, "ignition"),
+			want: `bootstrap data Secret ns/boot cannot run: unsupported bootstrap data format: "ignition"; ` +
+				"a kind node runs cloud-config only: have the bootstrap provider write cloud-config (a KubeadmConfig's spec.format)",
+		},
+		"Malformed": {
+			reason: "Other faults of the data name the Secret and the fault.",
+			err:    fmt.Errorf("%w: line 3", bootstrap.ErrMalformed),
+			want:   "bootstrap data Secret ns/boot cannot run: malformed cloud-config: line 3",
+		},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			if diff := cmp.Diff(tc.want, invalidData(s, tc.err)); diff != "" {
+				t.Errorf("%s\ninvalidData(...): -want, +got:\n%s", tc.reason, diff)
 			}
 		})
 	}

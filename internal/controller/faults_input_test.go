@@ -1,0 +1,209 @@
+/*
+Copyright 2026 The kindnode Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package controller_test
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+
+	xpv2 "github.com/crossplane/crossplane/apis/v2/core/v2"
+	corev1 "k8s.io/api/core/v1"
+	kerrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/kindnode/cluster-api-provider-kubernetes/apis/kindnode/v1alpha1"
+)
+
+// The fault matrix's rows about what the provider is given: bootstrap data, provider configs, a load
+// balancer that never comes and storage that is never provisioned.
+
+// TestFaultBootstrapData gives NodePods bootstrap data that is not there yet, in a format the provider does
+// not run, and that goes away after the bootstrap. Nothing runs in a node before its data can run, the
+// conditions say what is wrong with the data, and data that comes late, or goes, breaks nothing.
+func TestFaultBootstrapData(t *testing.T) {
+	ctx := context.Background()
+	ns := newNamespace(t)
+	late, ignition := fakeExecPrefix+"late", fakeExecPrefix+"ignition"
+	// As Cluster API's bootstrap controller writes a Secret of a KubeadmConfig whose spec.format is ignition.
+	if err := kube.Create(ctx, &corev1.Secret{
+		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "ignition"},
+		Data:       map[string][]byte{"value": []byte(`{"ignition":{"version":"3.4.0"}}`), "format": []byte("ignition")},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{late, ignition} {
+		secret := strings.TrimPrefix(name, fakeExecPrefix)
+		if err := kube.Create(ctx, newNodePod(ns, name, func(np *v1alpha1.NodePod) {
+			np.Spec.ForProvider.BootstrapDataSecretRef = &v1alpha1.BootstrapDataSecretReference{Name: secret}
+		})); err != nil {
+			t.Fatal(err)
+		}
+		var pod *corev1.Pod
+		waitFor(t, "the node Pod "+name, func() (err error) { pod, err = getPod(ns, name); return err })
+		markRunningReady(t, pod)
+	}
+
+	// The data is missing: the condition names the Secret it waits for.
+	var missing xpv2.Condition
+	waitFor(t, "Bootstrapped=False naming the missing Secret", func() error {
+		missing = getNodePod(t, ns, late).Status.GetCondition(v1alpha1.TypeBootstrapped)
+		if missing.Status != corev1.ConditionFalse || missing.Reason != v1alpha1.ReasonWaitingForData || !strings.Contains(missing.Message, ns+"/late") {
+			return fmt.Errorf("Bootstrapped is %s/%s: %s", missing.Status, missing.Reason, missing.Message)
+		}
+		return nil
+	})
+	// The data is in a format the provider does not run: the condition names the Secret, its format and the
+	// format that runs.
+	var unsupported xpv2.Condition
+	waitFor(t, "Bootstrapped=False naming the format", func() error {
+		np := getNodePod(t, ns, ignition)
+		unsupported = np.Status.GetCondition(v1alpha1.TypeBootstrapped)
+		if unsupported.Status != corev1.ConditionFalse || unsupported.Reason != v1alpha1.ReasonInvalidBootstrapData ||
+			!strings.Contains(unsupported.Message, `unsupported bootstrap data format: "ignition"`) ||
+			!strings.Contains(unsupported.Message, ns+"/ignition") || !strings.Contains(unsupported.Message, "runs cloud-config only") {
+			return fmt.Errorf("Bootstrapped is %s/%s: %s", unsupported.Status, unsupported.Reason, unsupported.Message)
+		}
+		if c := np.Status.GetCondition(xpv2.TypeReady); c.Status == corev1.ConditionTrue {
+			return fmt.Errorf("Ready although the bootstrap data cannot run")
+		}
+		return nil
+	})
+	// The reconciles that wrote the conditions would have started a bootstrap before writing them, and a
+	// bootstrap's first request to the node goes out at once.
+	for _, name := range []string{late, ignition} {
+		if n, cmds := sent.to(ns, name), execs.Commands(ns, name); n != 0 || len(cmds) != 0 {
+			t.Fatalf("node %s without runnable bootstrap data was sent %d requests and ran %d commands", name, n, len(cmds))
+		}
+	}
+
+	// The data comes late. Nothing watches bootstrap data Secrets: the NodePod reads its Secret again at its
+	// next poll (a minute in the binary, an hour in tests), which the test asks for.
+	data := "#cloud-config\nwrite_files:\n- path: /run/kubeadm/kubeadm.yaml\n  content: |\n    kind: JoinConfiguration\nruncmd:\n- 'kubeadm join --config /run/kubeadm/kubeadm.yaml'\n"
+	if err := kube.Create(ctx, &corev1.Secret{
+		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "late"},
+		Data:       map[string][]byte{"value": []byte(data), "format": []byte("cloud-config")},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	poke(t, &v1alpha1.NodePod{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: late}})
+	waitFor(t, "Bootstrapped=True and Ready=True with the data there", func() error {
+		np := getNodePod(t, ns, late)
+		if c := np.Status.GetCondition(v1alpha1.TypeBootstrapped); c.Status != corev1.ConditionTrue || !np.Status.AtProvider.Bootstrapped {
+			return fmt.Errorf("Bootstrapped is %s/%s: %s", c.Status, c.Reason, c.Message)
+		}
+		if c := np.Status.GetCondition(xpv2.TypeReady); c.Status != corev1.ConditionTrue {
+			return fmt.Errorf("Ready is %s/%s: %s", c.Status, c.Reason, c.Message)
+		}
+		return nil
+	})
+	ran := commandLines(ns, late)
+	if !strings.Contains(strings.Join(ran, "\n"), "kubeadm join") {
+		t.Errorf("the node did not run kubeadm join; it ran:\n%s", strings.Join(ran, "\n"))
+	}
+
+	// The data goes after the bootstrap. A reconcile that saw the Secret gone shows the Pod's new address.
+	before := sent.to(ns, late)
+	if err := kube.Delete(ctx, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "late"}}); err != nil {
+		t.Fatal(err)
+	}
+	const moved = "10.1.2.4"
+	waitFor(t, "the Pod's new address", func() error {
+		p, err := getPod(ns, late)
+		if err != nil {
+			return err
+		}
+		p.Status.PodIP = moved
+		return kube.Status().Update(ctx, p)
+	})
+	var after *v1alpha1.NodePod
+	waitFor(t, "a reconcile after the Secret went, Ready still", func() error {
+		after = getNodePod(t, ns, late)
+		if after.Status.AtProvider.PodIP != moved {
+			return fmt.Errorf("atProvider.podIP is %q", after.Status.AtProvider.PodIP)
+		}
+		for _, ct := range []xpv2.ConditionType{xpv2.TypeReady, xpv2.TypeSynced, v1alpha1.TypeBootstrapped} {
+			if c := after.Status.GetCondition(ct); c.Status != corev1.ConditionTrue {
+				t.Errorf("%s is %s/%s after the bootstrap data Secret went: %s", ct, c.Status, c.Reason, c.Message)
+			}
+		}
+		return nil
+	})
+	if n := sent.to(ns, late); n != before {
+		t.Errorf("the node was sent %d requests after its bootstrap data Secret went", n-before)
+	}
+	if n := sent.to(ns, ignition); n != 0 {
+		t.Errorf("the node with ignition data was sent %d requests", n)
+	}
+
+	for _, name := range []string{late, ignition} {
+		if err := kube.Delete(ctx, getNodePod(t, ns, name)); err != nil {
+			t.Fatal(err)
+		}
+		waitForPodAndNodePodGone(t, ns, name)
+	}
+	collectGarbage(ctx, t, ns)
+	nothingLeft(ctx, t, ns, "ignition")
+	observed(t, "missing Secret: %s %q, nothing run; created late: bootstrapped at the next reconcile (%d commands); ignition: %s %q, nothing run; Secret deleted after bootstrap: Ready, Synced, Bootstrapped stay True; nothing left",
+		missing.Reason, missing.Message, len(ran), unsupported.Reason, unsupported.Message)
+}
+
+// commandLines are the commands the node Pod ns/name ran, one line each.
+func commandLines(ns, name string) []string {
+	var out []string
+	for _, c := range execs.Commands(ns, name) {
+		out = append(out, strings.Join(c.Argv, " "))
+	}
+	return out
+}
+
+// collectGarbage does the garbage collector's work, which is part of kube-controller-manager and does not run
+// next to the test API server: it deletes the Secrets of ns whose owners are all gone, such as the connection
+// Secrets of managed resources that were deleted. (The ProviderConfigUsages of deleted managed resources,
+// which the garbage collector would delete too, the provider's config controller deletes itself.)
+func collectGarbage(ctx context.Context, t *testing.T, ns string) {
+	t.Helper()
+	l := &corev1.SecretList{}
+	if err := kube.List(ctx, l, client.InNamespace(ns)); err != nil {
+		t.Fatal(err)
+	}
+	for i := range l.Items {
+		s := &l.Items[i]
+		refs := s.GetOwnerReferences()
+		if len(refs) == 0 {
+			continue
+		}
+		gone := true
+		for _, ref := range refs {
+			owner := &metav1.PartialObjectMetadata{TypeMeta: metav1.TypeMeta{APIVersion: ref.APIVersion, Kind: ref.Kind}}
+			err := kube.Get(ctx, types.NamespacedName{Namespace: ns, Name: ref.Name}, owner)
+			if err == nil && owner.UID == ref.UID || err != nil && !kerrors.IsNotFound(err) {
+				gone = false
+			}
+		}
+		if !gone {
+			continue
+		}
+		if err := kube.Delete(ctx, s); client.IgnoreNotFound(err) != nil {
+			t.Fatal(err)
+		}
+		t.Logf("collected as garbage: Secret %s, whose owners are gone", s.Name)
+	}
+}
