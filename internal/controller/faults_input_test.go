@@ -30,6 +30,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/kindnode/cluster-api-provider-kubernetes/apis/kindnode/v1alpha1"
+	apisv1alpha1 "github.com/kindnode/cluster-api-provider-kubernetes/apis/v1alpha1"
 )
 
 // The fault matrix's rows about what the provider is given: bootstrap data, provider configs, a load
@@ -165,6 +166,104 @@ func TestFaultBootstrapData(t *testing.T) {
 		missing.Reason, missing.Message, len(ran), unsupported.Reason, unsupported.Message)
 }
 
+// TestFaultProviderConfig points a NodePod at a ProviderConfig that is not there yet, and takes away the
+// kubeconfig Secret of another's ProviderConfig while its node runs: the conditions say so, no node Pod is
+// created or deleted for it, and each recovers once what was missing is back.
+func TestFaultProviderConfig(t *testing.T) {
+	ctx := context.Background()
+	ns := newNamespace(t)
+
+	// A ProviderConfig that does not exist.
+	if err := kube.Create(ctx, newNodePod(ns, "early", func(np *v1alpha1.NodePod) {
+		np.Spec.ProviderConfigReference = &xpv2.ProviderConfigReference{Kind: apisv1alpha1.ProviderConfigKind, Name: "later"}
+	})); err != nil {
+		t.Fatal(err)
+	}
+	var absent xpv2.Condition
+	waitFor(t, "Synced=False naming the missing ProviderConfig", func() error {
+		absent = getNodePod(t, ns, "early").Status.GetCondition(xpv2.TypeSynced)
+		if absent.Status != corev1.ConditionFalse || !strings.Contains(absent.Message, `"later" not found`) || !strings.Contains(absent.Message, "ProviderConfig") {
+			return fmt.Errorf("Synced is %s/%s: %s", absent.Status, absent.Reason, absent.Message)
+		}
+		return nil
+	})
+	if _, err := getPod(ns, "early"); !kerrors.IsNotFound(err) {
+		t.Fatalf("a node Pod without a ProviderConfig: %v", err)
+	}
+	// The NodePod tries again, backing off, as any reconcile that failed: no poll is needed.
+	if err := kube.Create(ctx, &apisv1alpha1.ProviderConfig{
+		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "later"},
+		Spec:       apisv1alpha1.ProviderConfigSpec{Credentials: apisv1alpha1.ProviderCredentials{Source: xpv2.CredentialsSourceInjectedIdentity}},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	var early *corev1.Pod
+	waitFor(t, "the node Pod once the ProviderConfig is there", func() (err error) { early, err = getPod(ns, "early"); return err })
+	markRunningReady(t, early)
+	waitForSyncedAndReady(t, ns, "early")
+
+	// A ProviderConfig whose kubeconfig Secret goes while its node runs.
+	kc, err := env.Kubeconfig("fault-provider-config")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := kube.Create(ctx, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "outer"}, Data: map[string][]byte{"kubeconfig": kc}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := kube.Create(ctx, secretProviderConfig(ns, "outer", "outer", ns)); err != nil {
+		t.Fatal(err)
+	}
+	if err := kube.Create(ctx, newNodePod(ns, "remote", func(np *v1alpha1.NodePod) {
+		np.Spec.ProviderConfigReference = &xpv2.ProviderConfigReference{Kind: apisv1alpha1.ProviderConfigKind, Name: "outer"}
+	})); err != nil {
+		t.Fatal(err)
+	}
+	var remote *corev1.Pod
+	waitFor(t, "the node Pod through the kubeconfig", func() (err error) { remote, err = getPod(ns, "remote"); return err })
+	markRunningReady(t, remote)
+	waitForSyncedAndReady(t, ns, "remote")
+	providerConfigReady(t, ns, "outer", corev1.ConditionTrue, "")
+
+	if err := kube.Delete(ctx, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "outer"}}); err != nil {
+		t.Fatal(err)
+	}
+	// Nothing watches Secrets: the config checks its Secret, and the NodePod reconciles, at their next polls,
+	// which the test asks for.
+	poke(t, &apisv1alpha1.ProviderConfig{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "outer"}})
+	poke(t, &v1alpha1.NodePod{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "remote"}})
+	pcReady := providerConfigReady(t, ns, "outer", corev1.ConditionFalse, "cannot read the kubeconfig Secret "+ns+"/outer")
+	var synced xpv2.Condition
+	waitFor(t, "Synced=False naming the Secret", func() error {
+		synced = getNodePod(t, ns, "remote").Status.GetCondition(xpv2.TypeSynced)
+		if synced.Status != corev1.ConditionFalse || !strings.Contains(synced.Message, `"outer" not found`) || !strings.Contains(synced.Message, "credentials") {
+			return fmt.Errorf("Synced is %s/%s: %s", synced.Status, synced.Reason, synced.Message)
+		}
+		return nil
+	})
+	samePod(t, remote, "while its ProviderConfig's kubeconfig Secret is gone")
+
+	if err := kube.Create(ctx, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "outer"}, Data: map[string][]byte{"kubeconfig": kc}}); err != nil {
+		t.Fatal(err)
+	}
+	poke(t, &apisv1alpha1.ProviderConfig{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "outer"}})
+	poke(t, &v1alpha1.NodePod{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "remote"}})
+	providerConfigReady(t, ns, "outer", corev1.ConditionTrue, "")
+	waitForSyncedAndReady(t, ns, "remote")
+	samePod(t, remote, "once the kubeconfig Secret is back")
+	samePod(t, early, "beside another ProviderConfig's fault")
+
+	for _, name := range []string{"early", "remote"} {
+		if err := kube.Delete(ctx, getNodePod(t, ns, name)); err != nil {
+			t.Fatal(err)
+		}
+		waitForPodAndNodePodGone(t, ns, name)
+	}
+	collectGarbage(ctx, t, ns)
+	nothingLeft(ctx, t, ns, "outer")
+	observed(t, "no ProviderConfig: Synced %s %q, no Pod; created: Pod and Ready; kubeconfig Secret deleted: ProviderConfig Ready %s %q, NodePod Synced %s %q, Pod kept; Secret back: Ready again, same Pod; nothing left",
+		absent.Status, absent.Message, pcReady.Status, pcReady.Message, synced.Status, synced.Message)
+}
+
 // commandLines are the commands the node Pod ns/name ran, one line each.
 func commandLines(ns, name string) []string {
 	var out []string
@@ -172,6 +271,52 @@ func commandLines(ns, name string) []string {
 		out = append(out, strings.Join(c.Argv, " "))
 	}
 	return out
+}
+
+// waitForSyncedAndReady waits until the NodePod ns/name is Synced and Ready.
+func waitForSyncedAndReady(t *testing.T, ns, name string) {
+	t.Helper()
+	waitFor(t, name+" Synced and Ready", func() error {
+		np := getNodePod(t, ns, name)
+		for _, ct := range []xpv2.ConditionType{xpv2.TypeSynced, xpv2.TypeReady} {
+			if c := np.Status.GetCondition(ct); c.Status != corev1.ConditionTrue {
+				return fmt.Errorf("%s is %s/%s: %s", ct, c.Status, c.Reason, c.Message)
+			}
+		}
+		return nil
+	})
+}
+
+// providerConfigReady waits until the Ready condition of ProviderConfig ns/name has status and a message
+// holding message, and returns it.
+func providerConfigReady(t *testing.T, ns, name string, status corev1.ConditionStatus, message string) xpv2.Condition {
+	t.Helper()
+	var c xpv2.Condition
+	waitFor(t, fmt.Sprintf("ProviderConfig %s Ready=%s", name, status), func() error {
+		pc := &apisv1alpha1.ProviderConfig{}
+		if err := kube.Get(context.Background(), types.NamespacedName{Namespace: ns, Name: name}, pc); err != nil {
+			return err
+		}
+		if c = pc.GetCondition(xpv2.TypeReady); c.Status != status || !strings.Contains(c.Message, message) {
+			return fmt.Errorf("Ready is %s: %q", c.Status, c.Message)
+		}
+		return nil
+	})
+	return c
+}
+
+// samePod fails the test unless pod is still there, the same Pod and not being deleted.
+func samePod(t *testing.T, pod *corev1.Pod, when string) {
+	t.Helper()
+	p, err := getPod(pod.Namespace, pod.Name)
+	switch {
+	case err != nil:
+		t.Fatalf("node Pod %s %s: %v", pod.Name, when, err)
+	case p.UID != pod.UID:
+		t.Fatalf("node Pod %s was replaced %s", pod.Name, when)
+	case p.DeletionTimestamp != nil:
+		t.Fatalf("node Pod %s is being deleted %s", pod.Name, when)
+	}
 }
 
 // collectGarbage does the garbage collector's work, which is part of kube-controller-manager and does not run
