@@ -264,6 +264,85 @@ func TestFaultProviderConfig(t *testing.T) {
 		absent.Status, absent.Message, pcReady.Status, pcReady.Message, synced.Status, synced.Message)
 }
 
+// TestFaultLoadBalancerWithoutAddress asks for a LoadBalancer Service from an outer cluster that runs no
+// load-balancer controller, so that the Service never gets an address: the NodeService says it waits for one,
+// publishes no endpoint, and deletes what it made.
+func TestFaultLoadBalancerWithoutAddress(t *testing.T) {
+	ctx := context.Background()
+	ns := newNamespace(t)
+	if err := kube.Create(ctx, newNodeService(ns, "lb", func(s *v1alpha1.NodeService) {
+		s.Spec.ForProvider.Type = corev1.ServiceTypeLoadBalancer
+		s.Spec.WriteConnectionSecretToReference = &xpv2.LocalSecretReference{Name: "lb-endpoint"}
+	})); err != nil {
+		t.Fatal(err)
+	}
+	var svc *corev1.Service
+	waitFor(t, "the LoadBalancer Service", func() (err error) {
+		if svc, err = getService(ns, "lb"); err != nil {
+			return err
+		}
+		if svc.Spec.Type != corev1.ServiceTypeLoadBalancer || svc.Spec.ClusterIP == "" {
+			return fmt.Errorf("type %s, cluster IP %q", svc.Spec.Type, svc.Spec.ClusterIP)
+		}
+		return nil
+	})
+	var ready xpv2.Condition
+	waiting := func(what string) {
+		t.Helper()
+		waitFor(t, what, func() error {
+			s := getNodeService(t, ns, "lb")
+			if c := s.Status.GetCondition(xpv2.TypeSynced); c.Status != corev1.ConditionTrue {
+				return fmt.Errorf("Synced is %s/%s: %s", c.Status, c.Reason, c.Message)
+			}
+			ready = s.Status.GetCondition(xpv2.TypeReady)
+			if ready.Status != corev1.ConditionFalse || !strings.Contains(ready.Message, "load balancer") || !strings.Contains(ready.Message, ns+"/lb") {
+				return fmt.Errorf("Ready is %s/%s: %s", ready.Status, ready.Reason, ready.Message)
+			}
+			if s.Status.AtProvider.Host != "" {
+				return fmt.Errorf("an endpoint without a load balancer: %s", s.Status.AtProvider.Host)
+			}
+			return nil
+		})
+	}
+	waiting("Ready=False saying it waits for a load-balancer address")
+	// Another reconcile, as a poll would bring, says the same and changes nothing.
+	poke(t, &v1alpha1.NodeService{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "lb"}})
+	waiting("Ready=False still after another reconcile")
+	now, err := getService(ns, "lb")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if now.UID != svc.UID || now.Spec.ClusterIP != svc.Spec.ClusterIP {
+		t.Errorf("the Service was replaced or changed while it waited for a load balancer")
+	}
+	// No endpoint is published: a client given the cluster IP of a LoadBalancer Service would reach it only
+	// from inside the outer cluster.
+	endpoint := &corev1.Secret{}
+	switch err := kube.Get(ctx, types.NamespacedName{Namespace: ns, Name: "lb-endpoint"}, endpoint); {
+	case kerrors.IsNotFound(err):
+	case err != nil:
+		t.Fatal(err)
+	case len(endpoint.Data["endpoint"]) > 0:
+		t.Errorf("an endpoint was published without a load balancer: %q", endpoint.Data["endpoint"])
+	}
+
+	if err := kube.Delete(ctx, getNodeService(t, ns, "lb")); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "Service and NodeService to be gone", func() error {
+		if _, err := getService(ns, "lb"); !kerrors.IsNotFound(err) {
+			return fmt.Errorf("service: %v", err)
+		}
+		if err := kube.Get(ctx, types.NamespacedName{Namespace: ns, Name: "lb"}, &v1alpha1.NodeService{}); !kerrors.IsNotFound(err) {
+			return fmt.Errorf("NodeService: %v", err)
+		}
+		return nil
+	})
+	collectGarbage(ctx, t, ns)
+	nothingLeft(ctx, t, ns)
+	observed(t, "no address ever: Ready %s %q, Synced True, no endpoint published; deleted: nothing left", ready.Status, ready.Message)
+}
+
 // commandLines are the commands the node Pod ns/name ran, one line each.
 func commandLines(ns, name string) []string {
 	var out []string

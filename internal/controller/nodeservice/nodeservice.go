@@ -19,6 +19,7 @@ package nodeservice
 
 import (
 	"context"
+	"fmt"
 	"strconv"
 
 	xpv2 "github.com/crossplane/crossplane/apis/v2/core/v2"
@@ -219,7 +220,7 @@ func (e *external) Observe(ctx context.Context, cr *v1alpha1.NodeService) (manag
 	upToDate := specUpToDate(svc, desired(cr)) && budgetUpToDate(pdb, want)
 	host, port, ok := kindnode.EndpointAddress(svc)
 	if !ok {
-		cr.Status.SetConditions(xpv2.Unavailable().WithMessage("waiting for the outer cluster to give the Service an address"))
+		cr.Status.SetConditions(xpv2.Unavailable().WithMessage(waitingForAddress(svc)))
 		return managed.ExternalObservation{ResourceExists: true, ResourceUpToDate: upToDate}, nil
 	}
 	cr.Status.SetConditions(xpv2.Available())
@@ -231,6 +232,22 @@ func (e *external) Observe(ctx context.Context, cr *v1alpha1.NodeService) (manag
 			"port":     []byte(strconv.Itoa(int(port))),
 		},
 	}, nil
+}
+
+// waitingForAddress says what the endpoint Service svc, which has no address yet, waits for. A LoadBalancer
+// Service gets its address from a load-balancer controller, which many outer clusters do not run: then it
+// never gets one, and the outer cluster says nothing about it.
+func waitingForAddress(svc *corev1.Service) string {
+	name := svc.Namespace + "/" + svc.Name
+	if svc.Spec.Type != corev1.ServiceTypeLoadBalancer {
+		return "waiting for the outer cluster to give Service " + name + " an address"
+	}
+	controller := "a load-balancer controller (a cloud provider's, MetalLB, kube-vip, cloud-provider-kind)"
+	if c := svc.Spec.LoadBalancerClass; c != nil {
+		controller = fmt.Sprintf("the load-balancer controller of loadBalancerClass %q", *c)
+	}
+	return fmt.Sprintf("waiting for a load balancer to give LoadBalancer Service %s an address (its status.loadBalancer.ingress is empty): "+
+		"the outer cluster must run %s; without one, set spec.forProvider.type to ClusterIP or NodePort", name, controller)
 }
 
 // specUpToDate compares what the provider sets on a Service; the outer cluster fills in the rest.
