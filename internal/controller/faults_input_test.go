@@ -19,6 +19,7 @@ package controller_test
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 
@@ -27,10 +28,12 @@ import (
 	kerrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/kindnode/cluster-api-provider-kubernetes/apis/kindnode/v1alpha1"
 	apisv1alpha1 "github.com/kindnode/cluster-api-provider-kubernetes/apis/v1alpha1"
+	"github.com/kindnode/cluster-api-provider-kubernetes/internal/kindnode"
 )
 
 // The fault matrix's rows about what the provider is given: bootstrap data, provider configs, a load
@@ -341,6 +344,108 @@ func TestFaultLoadBalancerWithoutAddress(t *testing.T) {
 	collectGarbage(ctx, t, ns)
 	nothingLeft(ctx, t, ns)
 	observed(t, "no address ever: Ready %s %q, Synced True, no endpoint published; deleted: nothing left", ready.Status, ready.Message)
+}
+
+// TestFaultClaimPending asks for persistence from an outer cluster with no StorageClass and no volume
+// provisioner, whose claims stay Pending: the NodePod names the claims and says why they are Pending, and
+// deleting it deletes them (reclaimPolicy Delete).
+func TestFaultClaimPending(t *testing.T) {
+	ctx := context.Background()
+	ns := newNamespace(t)
+	nodes := map[string]func(*v1alpha1.NodePod){
+		// No StorageClass named, and the outer cluster has no default one.
+		"noclass": persistent(v1alpha1.ReclaimPolicyDelete),
+		// A StorageClass named that the outer cluster does not have.
+		"fast": func(np *v1alpha1.NodePod) {
+			persistent(v1alpha1.ReclaimPolicyDelete)(np)
+			np.Spec.ForProvider.Persistence.Containerd.StorageClassName = ptr.To("fast")
+			np.Spec.ForProvider.Persistence.Etcd.StorageClassName = ptr.To("fast")
+		},
+	}
+	// No scheduler runs next to the test API server: the test plays it, which finds no node for a Pod whose
+	// claims are not bound and says so in the Pod's status.
+	const unschedulable = "0/3 nodes are available: pod has unbound immediate PersistentVolumeClaims. preemption: 0/3 nodes are available: 3 Preemption is not helpful for scheduling."
+	for name, mutate := range nodes {
+		if err := kube.Create(ctx, newNodePod(ns, name, mutate)); err != nil {
+			t.Fatal(err)
+		}
+		var pod *corev1.Pod
+		waitFor(t, "the node Pod "+name, func() (err error) { pod, err = getPod(ns, name); return err })
+		pod.Status.Conditions = []corev1.PodCondition{{
+			Type: corev1.PodScheduled, Status: corev1.ConditionFalse, Reason: corev1.PodReasonUnschedulable,
+			Message: unschedulable, LastTransitionTime: metav1.Now(),
+		}}
+		if err := kube.Status().Update(ctx, pod); err != nil {
+			t.Fatal(err)
+		}
+	}
+	said := map[string]string{}
+	for name, why := range map[string]string{"noclass": "no default StorageClass", "fast": `StorageClass "fast"`} {
+		waitFor(t, "Ready=False naming the Pending claims of "+name, func() error {
+			for _, v := range []string{kindnode.VolumeEtcd, kindnode.VolumeContainerd} {
+				pvc, err := getClaim(ns, kindnode.PVCName(name, v))
+				if err != nil {
+					return err
+				}
+				if pvc.Status.Phase != corev1.ClaimPending {
+					return fmt.Errorf("claim %s is %s", pvc.Name, pvc.Status.Phase)
+				}
+			}
+			c := getNodePod(t, ns, name).Status.GetCondition(xpv2.TypeReady)
+			if c.Status != corev1.ConditionFalse || c.Reason != v1alpha1.ReasonClaimPending {
+				return fmt.Errorf("Ready is %s/%s: %s", c.Status, c.Reason, c.Message)
+			}
+			for _, want := range []string{ns + "/" + kindnode.PVCName(name, kindnode.VolumeEtcd), ns + "/" + kindnode.PVCName(name, kindnode.VolumeContainerd), "are Pending", why, unschedulable} {
+				if !strings.Contains(c.Message, want) {
+					return fmt.Errorf("Ready is %s/%s: %s; want %q in the message", c.Status, c.Reason, c.Message, want)
+				}
+			}
+			said[name] = c.Message
+			return nil
+		})
+	}
+
+	for name := range nodes {
+		if err := kube.Delete(ctx, getNodePod(t, ns, name)); err != nil {
+			t.Fatal(err)
+		}
+		waitForPodAndNodePodGone(t, ns, name)
+	}
+	// Under reclaimPolicy Delete the provider deletes the claims. kube-controller-manager's PVC protection
+	// controller, absent here, then removes its finalizer from each, as no Pod uses them: the test does.
+	var claims []string
+	for name := range nodes {
+		claims = append(claims, kindnode.PVCName(name, kindnode.VolumeEtcd), kindnode.PVCName(name, kindnode.VolumeContainerd))
+	}
+	waitFor(t, "the claims deleted", func() error {
+		left := 0
+		for _, name := range claims {
+			pvc, err := getClaim(ns, name)
+			switch {
+			case kerrors.IsNotFound(err):
+				continue
+			case err != nil:
+				return err
+			case pvc.DeletionTimestamp == nil:
+				return fmt.Errorf("claim %s is not being deleted", name)
+			}
+			left++
+			if i := slices.Index(pvc.Finalizers, "kubernetes.io/pvc-protection"); i >= 0 {
+				pvc.Finalizers = slices.Delete(pvc.Finalizers, i, i+1)
+				if err := kube.Update(ctx, pvc); err != nil {
+					return err
+				}
+			}
+		}
+		if left > 0 {
+			return fmt.Errorf("%d claims left", left)
+		}
+		return nil
+	})
+	collectGarbage(ctx, t, ns)
+	nothingLeft(ctx, t, ns)
+	observed(t, "claims Pending, Pod unschedulable: Ready %s %q; with a missing class: %q; deleted: %d claims deleted, nothing left",
+		v1alpha1.ReasonClaimPending, said["noclass"], said["fast"], len(claims))
 }
 
 // commandLines are the commands the node Pod ns/name ran, one line each.

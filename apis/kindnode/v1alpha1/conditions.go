@@ -56,6 +56,9 @@ const (
 const (
 	// ReasonPodLost: the Pod ran and is gone, and podLossPolicy Report says not to create it again.
 	ReasonPodLost xpv2.ConditionReason = "PodLost"
+	// ReasonClaimPending: the node Pod waits for PersistentVolumeClaims that are not bound; the message names
+	// them and says why, as far as the claims tell.
+	ReasonClaimPending xpv2.ConditionReason = "ClaimPending"
 )
 
 // Reasons of the PodUpToDate condition.

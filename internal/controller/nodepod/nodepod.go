@@ -237,7 +237,7 @@ func (e *external) Observe(ctx context.Context, cr *v1alpha1.NodePod) (managed.E
 
 	e.observeBootstrap(ctx, cr, pod)
 	e.observeNetwork(cr, pod)
-	setReady(cr, pod)
+	setReady(cr, pod, e.waitingClaims(ctx, n, pod))
 
 	upToDate := true
 	switch {
@@ -281,10 +281,12 @@ func podUpToDate(s corev1.ConditionStatus, r xpv2.ConditionReason, msg string) x
 }
 
 // setReady makes Ready tell whether the node is up: its Pod is ready, its bootstrap, if any, completed, and it
-// does not say its pod network is broken.
-func setReady(cr *v1alpha1.NodePod, pod *corev1.Pod) {
+// does not say its pod network is broken. claims, when not empty, says which claims the Pod waits for.
+func setReady(cr *v1alpha1.NodePod, pod *corev1.Pod, claims string) {
 	available, reason, msg := kindnode.PodAvailability(pod)
 	switch network := cr.GetCondition(v1alpha1.TypeNetworkReady); {
+	case !available && claims != "":
+		cr.Status.SetConditions(xpv2.Condition{Type: xpv2.TypeReady, Status: corev1.ConditionFalse, Reason: v1alpha1.ReasonClaimPending, Message: claims, LastTransitionTime: metav1.Now()})
 	case !available:
 		cr.Status.SetConditions(xpv2.Condition{Type: xpv2.TypeReady, Status: corev1.ConditionFalse, Reason: xpv2.ConditionReason(reason), Message: msg, LastTransitionTime: metav1.Now()})
 	case !bootstrapDone(cr):
