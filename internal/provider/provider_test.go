@@ -21,6 +21,8 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/prometheus/client_golang/prometheus"
+	"sigs.k8s.io/controller-runtime/pkg/metrics"
 
 	"github.com/crossplane/crossplane-runtime/v2/pkg/feature"
 )
@@ -60,6 +62,13 @@ func TestControllerOptions(t *testing.T) {
 			o, err := controllerOptions(tc.c)
 			if err != nil {
 				t.Fatal(err)
+			}
+			// The metrics go to the process's registry, where a second run of the test (-count) would find
+			// them taken.
+			if o.MetricOptions != nil {
+				if c, ok := o.MetricOptions.MRMetrics.(prometheus.Collector); ok {
+					t.Cleanup(func() { metrics.Registry.Unregister(c) })
+				}
 			}
 			got := want{
 				Poll:             o.PollInterval,
