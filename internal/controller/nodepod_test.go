@@ -610,6 +610,7 @@ func TestNodePodBootstrapOutlivesTheProvider(t *testing.T) {
 	if !strings.Contains(strings.Join(ran, "\n"), "echo done") {
 		t.Errorf("the run did not go on after kubeadm init; the node ran:\n%s", strings.Join(ran, "\n"))
 	}
+	observed(t, "provider restarted during kubeadm init; the new one followed the run to its end: %d commands, each once", len(ran))
 }
 
 // TestNodePodBootstrapFailurePolicy fails kubeadm join in two nodes: under Fail the NodePod reports the step

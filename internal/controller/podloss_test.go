@@ -19,6 +19,7 @@ package controller_test
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -60,6 +61,7 @@ func TestNodePodLostPod(t *testing.T) {
 		"DefaultRecreatesThePod": {policy: "", recreated: true},
 		"ReportKeepsThePodGone":  {policy: v1alpha1.PodLossPolicyReport, recreated: false},
 	}
+	var seen []string
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
 			ctx := context.Background()
@@ -89,6 +91,11 @@ func TestNodePodLostPod(t *testing.T) {
 					}
 					return nil
 				})
+				if err := kube.Delete(ctx, getNodePod(t, ns, "node")); err != nil {
+					t.Fatal(err)
+				}
+				nothingLeft(ctx, t, ns)
+				seen = append(seen, name+": a new Pod came")
 				return
 			}
 
@@ -124,8 +131,12 @@ func TestNodePodLostPod(t *testing.T) {
 				}
 				return nil
 			})
+			nothingLeft(ctx, t, ns)
+			seen = append(seen, name+": Ready=False PodLost, no Pod after another reconcile")
 		})
 	}
+	slices.Sort(seen)
+	observed(t, "%s; each NodePod then deleted, nothing left", strings.Join(seen, "; "))
 }
 
 // TestNodePodLossPolicyValidation: an update that replaces the Pod would look like a loss under Report.

@@ -124,6 +124,7 @@ func TestUnknownProviderConfigKind(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "spec.providerConfigRef.kind: Invalid value") {
 		t.Fatalf("want a refusal naming spec.providerConfigRef.kind, got %v", err)
 	}
+	observed(t, "refused: %s", firstLine(err.Error()))
 }
 
 func TestKubeconfigSecretProviderConfig(t *testing.T) {
