@@ -284,9 +284,9 @@ func TestFaultProviderKilledAfterCreate(t *testing.T) {
 	ctx := context.Background()
 	ns := newNamespace(t)
 	// The test's namespace holds nothing else of the kind the provider creates at that moment.
-	created := func(resource string) func(*http.Request, *http.Response) bool {
-		return func(req *http.Request, resp *http.Response) bool {
-			return req.Method == http.MethodPost && resp.StatusCode == http.StatusCreated && strings.HasSuffix(req.URL.Path, "/namespaces/"+ns+"/"+resource)
+	created := func(resource string) func(*http.Request, int) bool {
+		return func(req *http.Request, code int) bool {
+			return req.Method == http.MethodPost && code == http.StatusCreated && strings.HasSuffix(req.URL.Path, "/namespaces/"+ns+"/"+resource)
 		}
 	}
 

@@ -186,14 +186,14 @@ func startManager(ctx context.Context) error {
 // nothing more comes from a dead process; the test then starts another provider (restartProvider).
 type killSwitch struct {
 	mu    sync.Mutex
-	when  func(*http.Request, *http.Response) bool
+	when  func(req *http.Request, code int) bool
 	dead  bool
 	fired chan struct{}
 }
 
-// armAt makes the provider die once when returns true for a request and its response; the channel it
-// returns is closed then.
-func (k *killSwitch) armAt(when func(*http.Request, *http.Response) bool) <-chan struct{} {
+// armAt makes the provider die once when returns true for a request and its response's status code; the
+// channel it returns is closed then.
+func (k *killSwitch) armAt(when func(req *http.Request, code int) bool) <-chan struct{} {
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	k.when, k.fired = when, make(chan struct{})
@@ -214,7 +214,7 @@ func (k *killSwitch) wrap(rt http.RoundTripper) http.RoundTripper {
 		}
 		k.mu.Lock()
 		defer k.mu.Unlock()
-		if !k.dead && k.when != nil && k.when(req, resp) {
+		if !k.dead && k.when != nil && k.when(req, resp.StatusCode) {
 			k.dead = true
 			close(k.fired)
 		}
