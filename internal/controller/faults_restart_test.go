@@ -393,3 +393,62 @@ func waitForSignal(t *testing.T, what string, c <-chan struct{}) {
 		t.Fatalf("timed out waiting for %s", what)
 	}
 }
+
+// TestFaultNamespaceDeleted plays the deletion of the namespace of a running cluster of Cluster API as the
+// outer cluster's namespace controller does it (no namespace controller runs next to the test API server):
+// everything in the namespace is deleted at once, the Cluster, its KubernetesCluster, Machine and
+// KubernetesMachine, the NodePod and node Pod, in no order. Every finalizer must let go: a KubernetesMachine
+// whose KubernetesCluster went first once waited for it for ever, and held the namespace with it.
+func TestFaultNamespaceDeleted(t *testing.T) {
+	ctx := context.Background()
+	ns := newNamespace(t)
+	newCAPICluster(t, ns, "doomed")
+	m := fakeExecPrefix + "doomed-cp"
+	if err := kube.Create(ctx, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "boot"}, Data: map[string][]byte{"value": []byte("#cloud-config\n")}}); err != nil {
+		t.Fatal(err)
+	}
+	labels := map[string]string{clusterv1.ClusterNameLabel: "doomed", clusterv1.MachineControlPlaneLabel: ""}
+	if err := kube.Create(ctx, &infrav1.KubernetesMachine{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: m, Labels: labels}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := kube.Create(ctx, &clusterv1.Machine{
+		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: m, Labels: labels},
+		Spec: clusterv1.MachineSpec{
+			ClusterName:       "doomed",
+			Version:           "v1.37.2",
+			Bootstrap:         clusterv1.Bootstrap{DataSecretName: ptr.To("boot")},
+			InfrastructureRef: clusterv1.ContractVersionedObjectReference{APIGroup: infrav1.GroupVersion.Group, Kind: "KubernetesMachine", Name: m},
+		},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the node Pod", func() error {
+		pod, err := getPod(ns, m)
+		if err != nil {
+			return err
+		}
+		if pod.Status.Phase != corev1.PodRunning {
+			markRunningReady(t, pod)
+		}
+		return nil
+	})
+	waitFor(t, "the Machine provisioned", func() error {
+		got := &clusterv1.Machine{}
+		if err := kube.Get(ctx, client.ObjectKey{Namespace: ns, Name: m}, got); err != nil {
+			return err
+		}
+		if !ptr.Deref(got.Status.Initialization.InfrastructureProvisioned, false) {
+			return errors.New("the Machine's infrastructure is not provisioned")
+		}
+		return nil
+	})
+
+	start := time.Now()
+	for _, o := range []client.Object{&infrav1.KubernetesCluster{}, &clusterv1.Cluster{}, &clusterv1.Machine{}, &infrav1.KubernetesMachine{}, &v1alpha1.NodePod{}, &v1alpha1.NodeService{}, &corev1.Pod{}, &corev1.Service{}} {
+		if err := kube.DeleteAllOf(ctx, o, client.InNamespace(ns)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	nothingLeft(ctx, t, ns, "boot")
+	observed(t, "every object of the namespace deleted at once; all gone, every finalizer let go, %s after", time.Since(start).Round(100*time.Millisecond))
+}

@@ -25,6 +25,7 @@ import (
 
 	xpv2 "github.com/crossplane/crossplane/apis/v2/core/v2"
 	corev1 "k8s.io/api/core/v1"
+	kerrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	kerrorsutil "k8s.io/apimachinery/pkg/util/errors"
 	"k8s.io/utils/ptr"
@@ -120,28 +121,39 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (_ ctrl.Re
 		log.Info("Waiting for the Machine controller to set the owner reference")
 		return ctrl.Result{}, nil
 	}
+	// A KubernetesMachine being deleted needs neither its Cluster nor its KubernetesCluster: its NodePod has
+	// its own name. Both may be gone before it, as when their namespace is deleted, which deletes everything
+	// in it at once: waiting for them would hold the namespace for ever.
+	deleting := !km.DeletionTimestamp.IsZero()
 	cluster, err := util.GetClusterFromMetadata(ctx, r.Client, machine.ObjectMeta)
-	if errors.Is(err, util.ErrNoCluster) {
+	switch {
+	case deleting && kerrors.IsNotFound(err):
+		cluster = nil
+	case errors.Is(err, util.ErrNoCluster):
 		// Cluster API's Machine controller labels every Machine with its Cluster; a change of the Machine
 		// brings it here again.
 		log.Info("The Machine has no cluster label yet")
 		return ctrl.Result{}, nil
-	}
-	if err != nil {
+	case err != nil:
 		// Its Cluster not there (yet, or any more) or not readable: tried again with backoff, as CAPD does.
 		return ctrl.Result{}, fmt.Errorf("cannot get the Cluster of Machine %s: %w", machine.Name, err)
 	}
 	kc := &infrav1.KubernetesCluster{}
-	if err := r.Client.Get(ctx, client.ObjectKey{Namespace: km.Namespace, Name: cluster.Spec.InfrastructureRef.Name}, kc); err != nil {
-		log.Info("Waiting for the KubernetesCluster", "error", err.Error())
-		return ctrl.Result{}, nil
+	if !deleting {
+		if err := r.Client.Get(ctx, client.ObjectKey{Namespace: km.Namespace, Name: cluster.Spec.InfrastructureRef.Name}, kc); err != nil {
+			log.Info("Waiting for the KubernetesCluster", "error", err.Error())
+			return ctrl.Result{}, nil
+		}
 	}
 	if added, err := finalizers.EnsureFinalizer(ctx, r.Client, km, infrav1.MachineFinalizer); err != nil || added {
 		return ctrl.Result{}, err
 	}
 	// A paused object gets its Paused condition at once and nothing else; an object that is not gets it with
 	// the rest of its status, rather than in a write of its own that the next reconcile starts over from.
-	if ptr.Deref(cluster.Spec.Paused, false) || annotations.HasPaused(km) {
+	if (cluster != nil && ptr.Deref(cluster.Spec.Paused, false)) || annotations.HasPaused(km) {
+		if cluster == nil {
+			return ctrl.Result{}, nil
+		}
 		_, _, err := paused.EnsurePausedCondition(ctx, r.Client, cluster, km)
 		return ctrl.Result{}, err
 	}
@@ -156,7 +168,7 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (_ ctrl.Re
 		}
 	}()
 
-	if !km.DeletionTimestamp.IsZero() {
+	if deleting {
 		return r.reconcileDelete(ctx, km)
 	}
 	return r.reconcileNormal(ctx, cluster, machine, kc, km)
