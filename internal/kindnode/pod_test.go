@@ -154,17 +154,19 @@ var libModulesVolume = corev1.Volume{Name: "lib-modules", VolumeSource: corev1.V
 var (
 	varMount        = corev1.VolumeMount{Name: "var", MountPath: "/var"}
 	containerdMount = corev1.VolumeMount{Name: "containerd", MountPath: "/var/lib/containerd"}
-	etcdMount       = corev1.VolumeMount{Name: "etcd", MountPath: "/var/lib/etcd"}
-	runMount        = corev1.VolumeMount{Name: "run", MountPath: "/run"}
-	tmpMount        = corev1.VolumeMount{Name: "tmp", MountPath: "/tmp"}
-	libModulesMount = corev1.VolumeMount{Name: "lib-modules", MountPath: "/lib/modules", ReadOnly: true}
+	// etcKubernetesMount keeps /etc/kubernetes as long as the Pod, through container restarts.
+	etcKubernetesMount = corev1.VolumeMount{Name: "var", MountPath: "/etc/kubernetes", SubPath: "lib/kindnode/etc-kubernetes"}
+	etcdMount          = corev1.VolumeMount{Name: "etcd", MountPath: "/var/lib/etcd"}
+	runMount           = corev1.VolumeMount{Name: "run", MountPath: "/run"}
+	tmpMount           = corev1.VolumeMount{Name: "tmp", MountPath: "/tmp"}
+	libModulesMount    = corev1.VolumeMount{Name: "lib-modules", MountPath: "/lib/modules", ReadOnly: true}
 )
 
 func TestBuildPod(t *testing.T) {
 	extraHostPath := corev1.VolumeSource{HostPath: &corev1.HostPathVolumeSource{Path: "/srv/cache"}}
 	extraConfig := corev1.VolumeSource{ConfigMap: &corev1.ConfigMapVolumeSource{LocalObjectReference: corev1.LocalObjectReference{Name: "registries"}}}
 
-	controlPlaneContainer := nodeContainerFor("kindest/node:v1.37.2", varMount, containerdMount, etcdMount, runMount, tmpMount, libModulesMount)
+	controlPlaneContainer := nodeContainerFor("kindest/node:v1.37.2", varMount, containerdMount, etcKubernetesMount, etcdMount, runMount, tmpMount, libModulesMount)
 	controlPlaneContainer.Ports = []corev1.ContainerPort{{Name: "apiserver", ContainerPort: 6443, Protocol: corev1.ProtocolTCP}}
 	controlPlaneContainer.ReadinessProbe = &corev1.Probe{
 		ProbeHandler: corev1.ProbeHandler{HTTPGet: &corev1.HTTPGetAction{
@@ -184,7 +186,7 @@ func TestBuildPod(t *testing.T) {
 		runMount, tmpMount, libModulesMount,
 	}
 
-	tunedContainer := nodeContainerFor("registry.example/node:dev", varMount, containerdMount, runMount, tmpMount, libModulesMount)
+	tunedContainer := nodeContainerFor("registry.example/node:dev", varMount, containerdMount, etcKubernetesMount, runMount, tmpMount, libModulesMount)
 	tunedContainer.ImagePullPolicy = corev1.PullAlways
 	tunedContainer.Resources = corev1.ResourceRequirements{
 		Requests: corev1.ResourceList{corev1.ResourceCPU: resource.MustParse("2"), corev1.ResourceMemory: resource.MustParse("4Gi")},
@@ -197,7 +199,7 @@ func TestBuildPod(t *testing.T) {
 	}}
 	tunedSpec.PriorityClassName = "inner-nodes"
 
-	noDefaultCNIContainer := nodeContainerFor("kindest/node:v1.37.2", varMount, containerdMount, runMount, tmpMount, libModulesMount)
+	noDefaultCNIContainer := nodeContainerFor("kindest/node:v1.37.2", varMount, containerdMount, etcKubernetesMount, runMount, tmpMount, libModulesMount)
 	noDefaultCNIContainer.Env = []corev1.EnvVar{{Name: "KINDNODE_DISABLE_DEFAULT_CNI", Value: "true"}}
 
 	cases := map[string]struct {
@@ -223,7 +225,7 @@ func TestBuildPod(t *testing.T) {
 				Params: v1alpha1.NodePodParameters{ClusterName: "inner", KubernetesVersion: "v1.37.2"},
 			},
 			want: podFor("w-0", workerLabels(), nil, podSpecFor(
-				nodeContainerFor("kindest/node:v1.37.2", varMount, containerdMount, runMount, tmpMount, libModulesMount),
+				nodeContainerFor("kindest/node:v1.37.2", varMount, containerdMount, etcKubernetesMount, runMount, tmpMount, libModulesMount),
 				emptyDirVolume("var"), emptyDirVolume("containerd"), memoryVolume("run"), memoryVolume("tmp"), libModulesVolume,
 			)),
 		},
@@ -289,7 +291,7 @@ func TestBuildPod(t *testing.T) {
 				},
 			},
 			want: podFor("w-0", workerLabels(), nil, podSpecFor(
-				nodeContainerFor("kindest/node:v1.37.2", varMount, containerdMount, runMount, tmpMount, libModulesMount,
+				nodeContainerFor("kindest/node:v1.37.2", varMount, containerdMount, etcKubernetesMount, runMount, tmpMount, libModulesMount,
 					corev1.VolumeMount{Name: "cache", MountPath: "/var/cache/images"},
 					corev1.VolumeMount{Name: "registries", MountPath: "/etc/containerd/certs.d", ReadOnly: true},
 				),
@@ -308,7 +310,7 @@ func TestBuildPod(t *testing.T) {
 				},
 			},
 			want: podFor("w-0", workerLabels(), nil, podSpecFor(
-				nodeContainerFor("kindest/node:v1.37.2", varMount, containerdMount, runMount, tmpMount, libModulesMount,
+				nodeContainerFor("kindest/node:v1.37.2", varMount, containerdMount, etcKubernetesMount, runMount, tmpMount, libModulesMount,
 					corev1.VolumeMount{Name: "etcd", MountPath: "/data"}),
 				emptyDirVolume("var"), emptyDirVolume("containerd"), memoryVolume("run"), memoryVolume("tmp"), libModulesVolume,
 				corev1.Volume{Name: "etcd", VolumeSource: extraHostPath},
@@ -366,7 +368,7 @@ func TestBuildPod(t *testing.T) {
 				l := workerLabels()
 				l["team"] = "a"
 				return podFor("w-0", l, map[string]string{"note": "hi"}, podSpecFor(
-					nodeContainerFor("kindest/node:v1.37.2", varMount, containerdMount, runMount, tmpMount, libModulesMount),
+					nodeContainerFor("kindest/node:v1.37.2", varMount, containerdMount, etcKubernetesMount, runMount, tmpMount, libModulesMount),
 					emptyDirVolume("var"), emptyDirVolume("containerd"), memoryVolume("run"), memoryVolume("tmp"), libModulesVolume,
 				))
 			}(),

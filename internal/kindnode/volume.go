@@ -65,6 +65,13 @@ func nodeVolumes(pod string, p v1alpha1.NodePodParameters) ([]corev1.Volume, []c
 		{name: VolumeVar, mountPath: "/var", source: emptyDir()},
 		{name: VolumeContainerd, mountPath: "/var/lib/containerd", source: stateSource(pod, VolumeContainerd, persist.Containerd)},
 	}
+	if !PersistentIdentity(p) {
+		// What kubeadm writes to /etc/kubernetes (the kubelet's kubeconfig, certificates, static Pod manifests)
+		// lives as long as the Pod, like the rest of the node's state under /var: a container that restarts
+		// (it crashed, was killed for memory) gets a new root filesystem, and the node would come back
+		// bootstrapped but without them. A node with a persistent identity keeps them on its claim instead.
+		vs = append(vs, volume{name: VolumeVar, mountPath: "/etc/kubernetes", subPath: etcKubernetesSubPath})
+	}
 	if p.Role == v1alpha1.NodeRoleControlPlane {
 		etcd := volume{name: VolumeEtcd, mountPath: "/var/lib/etcd", source: stateSource(pod, VolumeEtcd, persist.Etcd)}
 		if !PersistentIdentity(p) {
@@ -114,6 +121,9 @@ func nodeVolumes(pod string, p v1alpha1.NodePodParameters) ([]corev1.Volume, []c
 	}
 	return volumes, mounts, nil
 }
+
+// etcKubernetesSubPath is where, in the /var volume, a node keeps /etc/kubernetes: beside its bootstrap record.
+const etcKubernetesSubPath = "lib/kindnode/etc-kubernetes"
 
 // identityMounts put a control-plane node's identity on its etcd claim (PersistentIdentity): etcd's data,
 // kubeadm's configuration, certificates and static Pod manifests, the kubelet's configuration and
