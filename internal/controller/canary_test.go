@@ -32,7 +32,6 @@ import (
 	"k8s.io/apimachinery/pkg/util/rand"
 	"k8s.io/client-go/discovery"
 	"k8s.io/client-go/dynamic"
-	"k8s.io/utils/ptr"
 	clusterv1 "sigs.k8s.io/cluster-api/api/core/v1beta2"
 	"sigs.k8s.io/cluster-api/util/conditions"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -138,21 +137,7 @@ func TestSecretsStaySecret(t *testing.T) {
 	newCAPICluster(t, ns, "canary")
 	m := fakeExecPrefix + "canary-cp"
 	execs.Fail(ns, m, join, c.failure())
-	km := &infrav1.KubernetesMachine{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: m, Labels: map[string]string{clusterv1.ClusterNameLabel: "canary", clusterv1.MachineControlPlaneLabel: ""}}}
-	if err := kube.Create(ctx, km); err != nil {
-		t.Fatal(err)
-	}
-	if err := kube.Create(ctx, &clusterv1.Machine{
-		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: m, Labels: km.Labels},
-		Spec: clusterv1.MachineSpec{
-			ClusterName:       "canary",
-			Version:           "v1.37.2",
-			Bootstrap:         clusterv1.Bootstrap{DataSecretName: ptr.To("boot")},
-			InfrastructureRef: clusterv1.ContractVersionedObjectReference{APIGroup: infrav1.GroupVersion.Group, Kind: "KubernetesMachine", Name: m},
-		},
-	}); err != nil {
-		t.Fatal(err)
-	}
+	km := newDataMachine(t, ns, "canary", m, "boot")
 
 	// Credentials: a kubeconfig whose server cannot be reached, and one that cannot be read; a NodePod uses each.
 	broken := map[string]string{
@@ -174,16 +159,7 @@ func TestSecretsStaySecret(t *testing.T) {
 	}
 
 	for _, name := range []string{np, m} {
-		waitFor(t, "the node Pod "+name, func() error {
-			pod, err := getPod(ns, name)
-			if err != nil {
-				return err
-			}
-			if pod.Status.Phase != corev1.PodRunning {
-				markRunningReady(t, pod)
-			}
-			return nil
-		})
+		waitForRunningPod(t, ns, name)
 	}
 
 	// That the canaries went where they had to shows the test looked where they could have leaked.

@@ -33,7 +33,6 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/tools/clientcmd"
-	"k8s.io/utils/ptr"
 	clusterv1 "sigs.k8s.io/cluster-api/api/core/v1beta2"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -326,44 +325,12 @@ func TestFaultProviderKilledAfterCreate(t *testing.T) {
 		t.Fatal(err)
 	}
 	fired = provider.kill.armAt(created("nodepods"))
-	labels := map[string]string{clusterv1.ClusterNameLabel: "killed", clusterv1.MachineControlPlaneLabel: ""}
-	if err := kube.Create(ctx, &infrav1.KubernetesMachine{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: m, Labels: labels}}); err != nil {
-		t.Fatal(err)
-	}
-	if err := kube.Create(ctx, &clusterv1.Machine{
-		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: m, Labels: labels},
-		Spec: clusterv1.MachineSpec{
-			ClusterName:       "killed",
-			Version:           "v1.37.2",
-			Bootstrap:         clusterv1.Bootstrap{DataSecretName: ptr.To("boot")},
-			InfrastructureRef: clusterv1.ContractVersionedObjectReference{APIGroup: infrav1.GroupVersion.Group, Kind: "KubernetesMachine", Name: m},
-		},
-	}); err != nil {
-		t.Fatal(err)
-	}
+	newDataMachine(t, ns, "killed", m, "boot")
 	waitForSignal(t, "the provider to die after it created the NodePod", fired)
 	first := getNodePod(t, ns, m)
 	restartProvider(t)
-	waitFor(t, "the node Pod", func() error {
-		pod, err := getPod(ns, m)
-		if err != nil {
-			return err
-		}
-		if pod.Status.Phase != corev1.PodRunning {
-			markRunningReady(t, pod)
-		}
-		return nil
-	})
-	waitFor(t, "the Machine provisioned on the same NodePod", func() error {
-		got := &clusterv1.Machine{}
-		if err := kube.Get(ctx, client.ObjectKey{Namespace: ns, Name: m}, got); err != nil {
-			return err
-		}
-		if !ptr.Deref(got.Status.Initialization.InfrastructureProvisioned, false) {
-			return errors.New("the Machine's infrastructure is not provisioned")
-		}
-		return nil
-	})
+	waitForRunningPod(t, ns, m)
+	waitForProvisioned(t, ns, m)
 	if now := getNodePod(t, ns, m); now.UID != first.UID {
 		t.Errorf("the NodePod was replaced")
 	}
@@ -407,41 +374,9 @@ func TestFaultNamespaceDeleted(t *testing.T) {
 	if err := kube.Create(ctx, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "boot"}, Data: map[string][]byte{"value": []byte("#cloud-config\n")}}); err != nil {
 		t.Fatal(err)
 	}
-	labels := map[string]string{clusterv1.ClusterNameLabel: "doomed", clusterv1.MachineControlPlaneLabel: ""}
-	if err := kube.Create(ctx, &infrav1.KubernetesMachine{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: m, Labels: labels}}); err != nil {
-		t.Fatal(err)
-	}
-	if err := kube.Create(ctx, &clusterv1.Machine{
-		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: m, Labels: labels},
-		Spec: clusterv1.MachineSpec{
-			ClusterName:       "doomed",
-			Version:           "v1.37.2",
-			Bootstrap:         clusterv1.Bootstrap{DataSecretName: ptr.To("boot")},
-			InfrastructureRef: clusterv1.ContractVersionedObjectReference{APIGroup: infrav1.GroupVersion.Group, Kind: "KubernetesMachine", Name: m},
-		},
-	}); err != nil {
-		t.Fatal(err)
-	}
-	waitFor(t, "the node Pod", func() error {
-		pod, err := getPod(ns, m)
-		if err != nil {
-			return err
-		}
-		if pod.Status.Phase != corev1.PodRunning {
-			markRunningReady(t, pod)
-		}
-		return nil
-	})
-	waitFor(t, "the Machine provisioned", func() error {
-		got := &clusterv1.Machine{}
-		if err := kube.Get(ctx, client.ObjectKey{Namespace: ns, Name: m}, got); err != nil {
-			return err
-		}
-		if !ptr.Deref(got.Status.Initialization.InfrastructureProvisioned, false) {
-			return errors.New("the Machine's infrastructure is not provisioned")
-		}
-		return nil
-	})
+	newDataMachine(t, ns, "doomed", m, "boot")
+	waitForRunningPod(t, ns, m)
+	waitForProvisioned(t, ns, m)
 
 	start := time.Now()
 	for _, o := range []client.Object{&infrav1.KubernetesCluster{}, &clusterv1.Cluster{}, &clusterv1.Machine{}, &infrav1.KubernetesMachine{}, &v1alpha1.NodePod{}, &v1alpha1.NodeService{}, &corev1.Pod{}, &corev1.Service{}} {

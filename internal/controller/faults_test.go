@@ -18,13 +18,20 @@ package controller_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
 	"testing"
 
+	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/utils/ptr"
+	clusterv1 "sigs.k8s.io/cluster-api/api/core/v1beta2"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	infrav1 "github.com/kindnode/cluster-api-provider-kubernetes/apis/infrastructure/v1alpha1"
 )
 
 // The fault matrix (make faults, hack/faults.sh) runs the tests named TestFault*: each makes one fault happen,
@@ -76,4 +83,58 @@ func ownersGone(refs []metav1.OwnerReference, uids map[types.UID]bool) bool {
 		}
 	}
 	return len(refs) > 0
+}
+
+// newDataMachine creates a control-plane KubernetesMachine and its Machine whose bootstrap data is the Secret
+// named data, as a Machine whose data a user wrote himself has (bootstrap.dataSecretName).
+func newDataMachine(t *testing.T, ns, cluster, name, data string) *infrav1.KubernetesMachine {
+	t.Helper()
+	ctx := context.Background()
+	labels := map[string]string{clusterv1.ClusterNameLabel: cluster, clusterv1.MachineControlPlaneLabel: ""}
+	km := &infrav1.KubernetesMachine{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name, Labels: labels}}
+	if err := kube.Create(ctx, km); err != nil {
+		t.Fatal(err)
+	}
+	if err := kube.Create(ctx, &clusterv1.Machine{
+		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name, Labels: labels},
+		Spec: clusterv1.MachineSpec{
+			ClusterName:       cluster,
+			Version:           "v1.37.2",
+			Bootstrap:         clusterv1.Bootstrap{DataSecretName: ptr.To(data)},
+			InfrastructureRef: clusterv1.ContractVersionedObjectReference{APIGroup: infrav1.GroupVersion.Group, Kind: "KubernetesMachine", Name: name},
+		},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	return km
+}
+
+// waitForRunningPod waits for the node Pod ns/name and marks it running and ready, as a kubelet would.
+func waitForRunningPod(t *testing.T, ns, name string) {
+	t.Helper()
+	waitFor(t, "the node Pod "+name, func() error {
+		pod, err := getPod(ns, name)
+		if err != nil {
+			return err
+		}
+		if pod.Status.Phase != corev1.PodRunning {
+			markRunningReady(t, pod)
+		}
+		return nil
+	})
+}
+
+// waitForProvisioned waits until the Machine ns/name's infrastructure is provisioned.
+func waitForProvisioned(t *testing.T, ns, name string) {
+	t.Helper()
+	waitFor(t, "the Machine "+name+" provisioned", func() error {
+		got := &clusterv1.Machine{}
+		if err := kube.Get(context.Background(), client.ObjectKey{Namespace: ns, Name: name}, got); err != nil {
+			return err
+		}
+		if !ptr.Deref(got.Status.Initialization.InfrastructureProvisioned, false) {
+			return errors.New("the Machine's infrastructure is not provisioned")
+		}
+		return nil
+	})
 }
