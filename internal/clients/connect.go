@@ -51,8 +51,12 @@ func (r *Registry) Connect(ctx context.Context, kube client.Client, usage resour
 		}
 		return nil, err
 	}
-	if err := usage.Track(ctx, mg); err != nil {
-		return nil, errors.Wrap(err, errTrackPCUsage)
+	// A managed resource being deleted needs no new record of its use: the config waits for it anyway
+	// (internal/controller/config), and in a namespace being deleted no new usage can be created.
+	if !meta.WasDeleted(mg) {
+		if err := usage.Track(ctx, mg); err != nil {
+			return nil, errors.Wrap(err, errTrackPCUsage)
+		}
 	}
 	c, err := r.ForCredentials(ctx, kube, cd)
 	return c, errors.Wrap(err, errConnect)

@@ -363,9 +363,10 @@ func waitForSignal(t *testing.T, what string, c <-chan struct{}) {
 
 // TestFaultNamespaceDeleted plays the deletion of the namespace of a running cluster of Cluster API as the
 // outer cluster's namespace controller does it (no namespace controller runs next to the test API server):
-// everything in the namespace is deleted at once, the Cluster, its KubernetesCluster, Machine and
-// KubernetesMachine, the NodePod and node Pod, in no order. Every finalizer must let go: a KubernetesMachine
-// whose KubernetesCluster went first once waited for it for ever, and held the namespace with it.
+// the namespace Terminating, and everything in it deleted at once, the ProviderConfigs and their usages, the
+// Cluster, its KubernetesCluster, Machine and KubernetesMachine, the NodePod and node Pod, in no order. Every
+// finalizer must let go: a KubernetesMachine whose KubernetesCluster went first once waited for it for ever,
+// and so did a NodePod whose ProviderConfig went first, each holding the namespace.
 func TestFaultNamespaceDeleted(t *testing.T) {
 	ctx := context.Background()
 	ns := newNamespace(t)
@@ -378,12 +379,27 @@ func TestFaultNamespaceDeleted(t *testing.T) {
 	waitForRunningPod(t, ns, m)
 	waitForProvisioned(t, ns, m)
 
+	// The namespace is Terminating from now on: nothing new can be created in it, a ProviderConfigUsage
+	// neither. Its content goes in the worst order: the configs and their usages first.
 	start := time.Now()
-	for _, o := range []client.Object{&infrav1.KubernetesCluster{}, &clusterv1.Cluster{}, &clusterv1.Machine{}, &infrav1.KubernetesMachine{}, &v1alpha1.NodePod{}, &v1alpha1.NodeService{}, &corev1.Pod{}, &corev1.Service{}} {
+	if err := kube.Delete(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}); err != nil {
+		t.Fatal(err)
+	}
+	for _, o := range []client.Object{&apisv1alpha1.ProviderConfigUsage{}, &apisv1alpha1.ProviderConfig{}, &infrav1.KubernetesCluster{}, &clusterv1.Cluster{}, &clusterv1.Machine{}, &infrav1.KubernetesMachine{}, &v1alpha1.NodePod{}, &v1alpha1.NodeService{}, &corev1.Pod{}, &corev1.Service{}} {
 		if err := kube.DeleteAllOf(ctx, o, client.InNamespace(ns)); err != nil {
 			t.Fatal(err)
 		}
 	}
 	nothingLeft(ctx, t, ns, "boot")
+	waitFor(t, "the ProviderConfigs to be gone once nothing uses them", func() error {
+		pcs := &apisv1alpha1.ProviderConfigList{}
+		if err := kube.List(ctx, pcs, client.InNamespace(ns)); err != nil {
+			return err
+		}
+		if len(pcs.Items) > 0 {
+			return fmt.Errorf("%d ProviderConfigs left, %s with finalizers %v", len(pcs.Items), pcs.Items[0].Name, pcs.Items[0].Finalizers)
+		}
+		return nil
+	})
 	observed(t, "every object of the namespace deleted at once; all gone, every finalizer let go, %s after", time.Since(start).Round(100*time.Millisecond))
 }

@@ -69,6 +69,9 @@ func setup(mgr ctrl.Manager, o controller.Options, groupKind string, gvk schema.
 		Usage:     v1alpha1.ProviderConfigUsageGroupVersionKind,
 		UsageList: v1alpha1.ProviderConfigUsageListGroupVersionKind,
 	}
+	newConfig := func() resource.ProviderConfig {
+		return pc.DeepCopyObject().(resource.ProviderConfig) //nolint:forcetypeassert // both config kinds are ProviderConfigs.
+	}
 	// Only writes that change the config or its user count reach the API server.
 	r := providerconfig.NewReconciler(reconciler.WithClient(mgr, clients.NewConsistentClient(mgr.GetClient())), of,
 		providerconfig.WithLogger(o.Logger.WithValues("controller", name)),
@@ -79,9 +82,9 @@ func setup(mgr ctrl.Manager, o controller.Options, groupKind string, gvk schema.
 		WithOptions(o.ForControllerRuntime()).
 		For(pc).
 		Watches(&v1alpha1.ProviderConfigUsage{}, debounced{inner: &resource.EnqueueRequestForProviderConfig{Kind: gvk.Kind}, after: usageDebounce}).
-		Complete(ratelimiter.NewReconciler(name, checkingCredentials{inner: r, kube: mgr.GetClient(), newConfig: func() resource.ProviderConfig {
-			return pc.DeepCopyObject().(resource.ProviderConfig) //nolint:forcetypeassert // both config kinds are ProviderConfigs.
-		}}, o.GlobalRateLimiter))
+		Complete(ratelimiter.NewReconciler(name, checkingCredentials{
+			inner: keptWhileUsed{inner: r, kube: mgr.GetClient(), kind: gvk.Kind, newConfig: newConfig}, kube: mgr.GetClient(), newConfig: newConfig,
+		}, o.GlobalRateLimiter))
 }
 
 // debounced enqueues what inner enqueues, after a delay: requests for the same object within it make one.
