@@ -60,6 +60,11 @@ fuzz:
 	$(GO) test -run='^$$' -fuzz=FuzzParse -fuzztime=$(FUZZTIME) ./internal/bootstrap/
 	$(GO) test -run='^$$' -fuzz=FuzzRunFunction -fuzztime=$(FUZZTIME) ./internal/function/kindcluster/
 
+## faults: the fault matrix (hack/faults.sh): each fault made to happen and its outcome checked, envtest rows then e2e rows (FAULTS=envtest|e2e for one half); prints the table, writes _output/faults/matrix.md.
+.PHONY: faults
+faults:
+	@bash hack/faults.sh
+
 ## bench: the benchmark (test/bench): kube-apiserver + etcd + kwok, the provider as a separate process, BENCH_NODES Pods, then NodePods and KubernetesMachines (BENCH_WORKLOADS); prints tables and PASS/MISS per target, never fails on a miss.
 BENCH_NODES ?= 100,1000
 BENCH_WORKLOADS ?= nodepod,kubernetesmachine

@@ -185,14 +185,18 @@ node_loss() {
   step "loss of outer node ${victim}: $(node_pods | awk -v n="${victim}" '$2 == n { printf "%s ", $1 }')"
   outer drain "${victim}" --pod-selector='!cluster.x-k8s.io/cluster-name' --ignore-daemonsets --delete-emptydir-data --timeout=5m >/dev/null
   outer uncordon "${victim}" >/dev/null
-  local lost
+  local lost gap
   lost="$(node_pods | awk -v n="${victim}" '$2 == n { print $1 }')"
+  fault_begin "an outer worker with a control-plane node Pod lost (docker stop), 3 + ${FAULT_WORKERS} cluster" \
+    "the inner API keeps answering; Cluster API replaces the lost Machines elsewhere; back, the node runs nothing of them and nothing is duplicated"
   readyz_start
   start=$(date +%s)
   AWAY="${victim}"
   docker stop "${victim}" >/dev/null
   whole "${victim}" "${start}" "${lost}"
-  readyz_stop
+  gap="$(readyz_stop)"
+  echo "${gap}"
+  local replaced=$(( $(date +%s) - start ))
 
   step "outer node ${victim} back"
   docker start "${victim}" >/dev/null
@@ -211,6 +215,7 @@ node_loss() {
     return 1
   fi
   echo "no node Pod of ${NAME} runs on ${victim}"
+  fault_end "$(wc -w <<<"${lost}") node Pods lost, replaced in ${replaced} s; ${gap%% (*}; nothing duplicated"
 }
 
 # node_drain drains the outer worker with the most control-plane node Pods. Once one of them is gone, the
@@ -220,9 +225,11 @@ node_drain() {
   victim="$(node_pods control-plane | awk -v cp="${OUTER_CONTROL_PLANE}" '$2 != cp { n[$2]++ } END { m = 0; for (v in n) if (n[v] > m) { m = n[v]; best = v } print best }')"
   [[ -n "${victim}" ]] || { echo "no outer worker holds a control-plane node Pod of ${NAME}" >&2; node_pods >&2; return 1; }
   step "drain of outer node ${victim}: $(node_pods | awk -v n="${victim}" '$2 == n { printf "%s ", $1 }')"
-  local before lost
+  local before lost gap
   before="$(node_pods control-plane | awk -v n="${victim}" '$2 == n { print $1 }')"
   lost="$(node_pods | awk -v n="${victim}" '$2 == n { print $1 }')"
+  fault_begin "kubectl drain of the outer worker with the most control-plane node Pods" \
+    "the quorum budget refuses a second control-plane eviction; Cluster API brings back 3 + ${FAULT_WORKERS} on the other nodes; nothing duplicated"
   readyz_start
   start=$(date +%s)
   AWAY="${victim}"
@@ -268,8 +275,10 @@ JSON
   rm -f "${drain_log}"
   echo "${victim} drained $(( $(date +%s) - start )) s after the drain began"
   whole "${victim}" "${start}" "${lost}"
-  readyz_stop
+  gap="$(readyz_stop)"
+  echo "${gap}"
   outer uncordon "${victim}" >/dev/null
   AWAY=""
   nothing_duplicated
+  fault_end "second eviction refused by the budget; whole again $(( $(date +%s) - start )) s after the drain began; ${gap%% (*}; nothing duplicated"
 }

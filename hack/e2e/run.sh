@@ -26,10 +26,15 @@
 #   faults (MODE=capi) a cluster of 3 control planes and 2 workers spread across the outer nodes' zones
 #          loses an outer node, then has another drained; Cluster API replaces what they held (faults.sh).
 #   persist (MODE=capi) a persistent control plane of 3 loses a node Pod; it comes back as the same node.
+#   node-faults  kubelet, containerd, then the whole node container of a worker of cluster NAME killed; it comes
+#          back by itself as the same node (nodefaults.sh).
+#   namespace-deleted (MODE=capi) the namespace of cluster NAME (INNER_NAMESPACE; a new cluster in namespace NAME
+#          when unset) deleted under it; nothing is left.
 #   crs-cni (MODE=capi) a cluster of the crs-cni flavor: no default CNI, its pod network from a
 #          ClusterResourceSet. The provider's Pod is deleted while kubeadm init runs in its first node
 #          (restart.sh): the cluster comes up, and kubeadm init ran once.
-#   all    (make e2e) up, check, scale 2, check, scale 1, delete with MODE=capi; crs-cni, check, delete; faults,
+#   all    (make e2e) up, check, node-faults, network, scale 2, check, scale 1, delete with MODE=capi; crs-cni
+#          in a namespace of its own, check, namespace-deleted; faults,
 #          delete, persist, delete; crossplane; create (3 control planes), check, scale 2, check, scale 1,
 #          delete with MODE=kindcluster-direct; create, check,
 #          scale 2, delete with MODE=kindcluster-capi; crossplane-only; create, check, delete with
@@ -66,6 +71,7 @@ remaining() {
 }
 source "${here}/faults.sh"
 source "${here}/network.sh"
+source "${here}/nodefaults.sh"
 source "${here}/restart.sh"
 
 outer_kubeconfig() { bash "${here}/outer.sh" kubeconfig; }
@@ -492,6 +498,16 @@ case "${1:-up}" in
   faults) faults ;;
   network) network_fault ;;
   persist) persist ;;
+  node-faults) node_faults ;;
+  namespace-deleted)
+    # The cluster NAME of INNER_NAMESPACE, or a new one in a namespace of the same name.
+    if [[ "${NS}" == default ]]; then
+      NS="${NAME}"
+      outer create namespace "${NS}"
+      create
+    fi
+    namespace_deleted
+    ;;
   crs-cni) crs_cni ;;
   check) check ;;
   scale) scale "${2:?workers}" ;;
@@ -500,8 +516,8 @@ case "${1:-up}" in
   all)
     start=$(date +%s)
     base="${NAME}"
-    MODE=capi; up; check; network_fault; scale 2; check; scale 1; delete
-    NAME="${base}-crs"; crs_cni; check; delete
+    MODE=capi; up; check; node_faults; network_fault; scale 2; check; scale 1; delete
+    NAME="${base}-crs" NS="${base}-crs"; outer create namespace "${NS}"; crs_cni; check; namespace_deleted; NS=default
     NAME="${base}-faults"; faults; delete
     NAME="${base}-persist"; persist; delete
     crossplane_up
@@ -513,5 +529,5 @@ case "${1:-up}" in
     down
     echo "end-to-end run passed in $(( $(date +%s) - start )) s"
     ;;
-  *) echo "usage: [MODE=capi|kindcluster-direct|kindcluster-capi] $0 [up|outer|crossplane|crossplane-only|create|check|network|scale N|faults|persist|crs-cni|delete|down|all]" >&2; exit 2 ;;
+  *) echo "usage: [MODE=capi|kindcluster-direct|kindcluster-capi] $0 [up|outer|crossplane|crossplane-only|create|check|network|scale N|faults|persist|node-faults|namespace-deleted|crs-cni|delete|down|all]" >&2; exit 2 ;;
 esac
