@@ -76,6 +76,8 @@ source "${here}/restart.sh"
 
 outer_kubeconfig() { bash "${here}/outer.sh" kubeconfig; }
 outer() { kubectl --kubeconfig "$(outer_kubeconfig)" "$@"; }
+# ensure_namespace makes the namespace NS in the outer cluster, unless it is there.
+ensure_namespace() { outer get namespace "${NS}" >/dev/null 2>&1 || outer create namespace "${NS}" >/dev/null; }
 # kindcluster N applies the KindCluster ${NAME} of the mode MODE names with N workers, the seed's requests.
 kindcluster() {
   outer apply -f - <<YAML
@@ -503,7 +505,7 @@ case "${1:-up}" in
     # The cluster NAME of INNER_NAMESPACE, or a new one in a namespace of the same name.
     if [[ "${NS}" == default ]]; then
       NS="${NAME}"
-      outer create namespace "${NS}"
+      ensure_namespace
       create
     fi
     namespace_deleted
@@ -517,7 +519,7 @@ case "${1:-up}" in
     start=$(date +%s)
     base="${NAME}"
     MODE=capi; up; check; node_faults; network_fault; scale 2; check; scale 1; delete
-    NAME="${base}-crs" NS="${base}-crs"; outer create namespace "${NS}"; crs_cni; check; namespace_deleted; NS=default
+    NAME="${base}-crs" NS="${base}-crs"; ensure_namespace; crs_cni; check; namespace_deleted; NS=default
     NAME="${base}-faults"; faults; delete
     NAME="${base}-persist"; persist; delete
     crossplane_up
