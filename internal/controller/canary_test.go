@@ -21,6 +21,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 
@@ -32,6 +33,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/rand"
 	"k8s.io/client-go/discovery"
 	"k8s.io/client-go/dynamic"
+	"k8s.io/client-go/rest"
 	clusterv1 "sigs.k8s.io/cluster-api/api/core/v1beta2"
 	"sigs.k8s.io/cluster-api/util/conditions"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -250,36 +252,48 @@ func TestSecretsStaySecret(t *testing.T) {
 // the provider writes and what it may write by mistake.
 func namespaceObjects(ctx context.Context, t *testing.T, ns string) []unstructured.Unstructured {
 	t.Helper()
-	dc, err := discovery.NewDiscoveryClientForConfig(env.Config)
+	objects, err := namespaceObjectsIn(ctx, env.Config, ns)
 	if err != nil {
 		t.Fatal(err)
 	}
-	dyn, err := dynamic.NewForConfig(env.Config)
+	return objects
+}
+
+// namespaceObjectsIn is namespaceObjects for the API server cfg reaches.
+func namespaceObjectsIn(ctx context.Context, cfg *rest.Config, ns string) ([]unstructured.Unstructured, error) {
+	// Listing every kind lists deprecated ones too (v1 Endpoints), of which the API server warns each time.
+	cfg = rest.CopyConfig(cfg)
+	cfg.WarningHandlerWithContext = rest.NoWarnings{}
+	dc, err := discovery.NewDiscoveryClientForConfig(cfg)
 	if err != nil {
-		t.Fatal(err)
+		return nil, err
+	}
+	dyn, err := dynamic.NewForConfig(cfg)
+	if err != nil {
+		return nil, err
 	}
 	lists, err := dc.ServerPreferredNamespacedResources()
 	if err != nil && !discovery.IsGroupDiscoveryFailedError(err) {
-		t.Fatal(err)
+		return nil, err
 	}
 	var out []unstructured.Unstructured
 	for _, l := range lists {
 		gv, err := schema.ParseGroupVersion(l.GroupVersion)
 		if err != nil {
-			t.Fatal(err)
+			return nil, err
 		}
 		for _, r := range l.APIResources {
-			if strings.Contains(r.Name, "/") || !strings.Contains(strings.Join(r.Verbs, ","), "list") {
+			if strings.Contains(r.Name, "/") || !slices.Contains(r.Verbs, "list") {
 				continue
 			}
 			ul, err := dyn.Resource(gv.WithResource(r.Name)).Namespace(ns).List(ctx, metav1.ListOptions{})
 			if err != nil {
-				t.Fatalf("cannot list %s: %v", r.Name, err)
+				return nil, fmt.Errorf("cannot list %s: %w", r.Name, err)
 			}
 			out = append(out, ul.Items...)
 		}
 	}
-	return out
+	return out, nil
 }
 
 // excerpt is text around the first match of v, to show where a canary was found.

@@ -21,7 +21,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"strings"
 	"testing"
 	"time"
 
@@ -30,12 +29,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	kerrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
-	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/types"
-	"k8s.io/client-go/discovery"
-	"k8s.io/client-go/dynamic"
-	"k8s.io/client-go/rest"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -302,57 +296,4 @@ func TestFaultTwoReplicas(t *testing.T) {
 
 	observed(t, "B led %s after A stopped (lease %d s); %d NodePods Ready under B, one Pod each, nothing left",
 		handover.Round(100*time.Millisecond), leaseSeconds, len(names))
-}
-
-// nothingLeftIn is nothingLeft for the API server cfg reaches.
-func nothingLeftIn(ctx context.Context, t *testing.T, cfg *rest.Config, ns string) {
-	t.Helper()
-	// Listing every kind lists deprecated ones too (v1 Endpoints), of which the API server warns each time.
-	cfg = rest.CopyConfig(cfg)
-	cfg.WarningHandlerWithContext = rest.NoWarnings{}
-	dc, err := discovery.NewDiscoveryClientForConfig(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	dyn, err := dynamic.NewForConfig(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	waitFor(t, "nothing left in namespace "+ns, func() error {
-		lists, err := dc.ServerPreferredNamespacedResources()
-		if err != nil && !discovery.IsGroupDiscoveryFailedError(err) {
-			return err
-		}
-		var left []string
-		for _, l := range lists {
-			gv, err := schema.ParseGroupVersion(l.GroupVersion)
-			if err != nil {
-				return err
-			}
-			for _, r := range l.APIResources {
-				if strings.Contains(r.Name, "/") || !slices.Contains(r.Verbs, "list") {
-					continue
-				}
-				ul, err := dyn.Resource(gv.WithResource(r.Name)).Namespace(ns).List(ctx, metav1.ListOptions{})
-				if err != nil {
-					return fmt.Errorf("cannot list %s: %w", r.Name, err)
-				}
-				for _, o := range ul.Items {
-					if !keptByTest(o) {
-						left = append(left, fmt.Sprintf("%s %s (finalizers %v)", o.GetKind(), o.GetName(), o.GetFinalizers()))
-					}
-				}
-			}
-		}
-		if len(left) > 0 {
-			return fmt.Errorf("left: %s", strings.Join(left, ", "))
-		}
-		return nil
-	})
-}
-
-// keptByTest says whether o may stay in a namespace a test cleared, as nothingLeft lets it: events, and the
-// ProviderConfigs the test made.
-func keptByTest(o unstructured.Unstructured) bool {
-	return o.GetKind() == "Event" || o.GetKind() == "ProviderConfig"
 }

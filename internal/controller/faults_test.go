@@ -27,6 +27,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/client-go/rest"
 	"k8s.io/utils/ptr"
 	clusterv1 "sigs.k8s.io/cluster-api/api/core/v1beta2"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -50,9 +51,18 @@ func observed(t *testing.T, format string, args ...any) {
 // may events.
 func nothingLeft(ctx context.Context, t *testing.T, ns string, keepSecrets ...string) {
 	t.Helper()
+	nothingLeftIn(ctx, t, env.Config, ns, keepSecrets...)
+}
+
+// nothingLeftIn is nothingLeft for the API server cfg reaches.
+func nothingLeftIn(ctx context.Context, t *testing.T, cfg *rest.Config, ns string, keepSecrets ...string) {
+	t.Helper()
 	waitFor(t, "nothing left in namespace "+ns, func() error {
 		var left []string
-		objects := namespaceObjects(ctx, t, ns)
+		objects, err := namespaceObjectsIn(ctx, cfg, ns)
+		if err != nil {
+			return err
+		}
 		uids := map[types.UID]bool{}
 		for _, o := range objects {
 			uids[o.GetUID()] = true
