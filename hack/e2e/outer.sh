@@ -12,11 +12,29 @@ CLUSTER="${OUTER_CLUSTER:-kindnode-outer}"
 NODE_IMAGE="${NODE_IMAGE:-localhost/kindnode/node:${K8S_VERSION}}"
 MANAGER_IMAGE="${MANAGER_IMAGE:-localhost/kindnode/capkn-manager:dev}"
 KIND="${IMAGES_CACHE}/bin/kind-${KIND_VERSION}/kind"
+KUBECTL="${IMAGES_CACHE}/bin/k8s-${K8S_VERSION}/kubectl"
 KUBECONFIG_OUT="${CAPK_CACHE_DIR}/e2e/${CLUSTER}.kubeconfig"
 log() { printf 'outer: %s\n' "$*" >&2; }
 
+# answers reports whether the existing cluster's API server is ready within a minute. One left by a run that
+# failed, when Docker was restarted since, is not: its nodes came back with other addresses, and etcd cannot
+# bind the one it was made with ("bind: cannot assign requested address").
+answers() {
+  local i
+  "${KIND}" export kubeconfig --name "${CLUSTER}" --kubeconfig "${KUBECONFIG_OUT}" >/dev/null 2>&1 || return 1
+  for i in $(seq 12); do
+    "${KUBECTL}" --kubeconfig "${KUBECONFIG_OUT}" get --raw /readyz --request-timeout=5s >/dev/null 2>&1 && return 0
+    sleep 5
+  done
+  return 1
+}
+
 up() {
   mkdir -p "$(dirname "${KUBECONFIG_OUT}")"
+  if "${KIND}" get clusters 2>/dev/null | grep -qx "${CLUSTER}" && ! answers; then
+    log "kind cluster ${CLUSTER} exists but its API server does not answer: making it anew"
+    down
+  fi
   if ! "${KIND}" get clusters 2>/dev/null | grep -qx "${CLUSTER}"; then
     log "creating kind cluster ${CLUSTER} on ${NODE_IMAGE}"
     "${KIND}" create cluster --name "${CLUSTER}" --image "${NODE_IMAGE}" --kubeconfig "${KUBECONFIG_OUT}" \
