@@ -31,13 +31,13 @@ faults() {
 
 # fast_health_checks shortens the class's health checks: it waits 300 s before it calls a Node unhealthy; a
 # test need not, for a Node whose kubelet went silent (Ready Unknown), which is what a lost or drained node
-# Pod's Node becomes. Ready False and InfrastructureReady keep the class's 300 s: they also count while a
-# replacement comes up (a new Node is NotReady until its pod network runs, which took over 30 s in a CI run),
-# and a shorter one remediates the replacement too; with a second control plane already lost, Cluster API's
-# control plane then cannot take the replacement's etcd member out and waits for ever.
+# Pod's Node becomes. Ready False and the startup timeout keep the class's 300 s and 600 s: they also count
+# while a replacement comes up (a new Node is NotReady until its pod network runs, which took over 30 s in a
+# CI run), and a shorter one remediates the replacement too; with a second control plane already lost,
+# Cluster API's control plane then cannot take the replacement's etcd member out and waits for ever.
 fast_health_checks() {
   local checks='{"checks":{
-    "unhealthyMachineConditions":[{"type":"InfrastructureReady","status":"False","timeoutSeconds":300}],
+    "nodeStartupTimeoutSeconds":600,
     "unhealthyNodeConditions":[{"type":"Ready","status":"Unknown","timeoutSeconds":30},{"type":"Ready","status":"False","timeoutSeconds":300}]}}'
   outer -n "${NS}" patch "cluster/${NAME}" --type json -p "[
     {\"op\":\"add\",\"path\":\"/spec/topology/controlPlane/healthCheck\",\"value\":${checks}},

@@ -147,9 +147,7 @@ var kindNodeKubeletArgs = []string{
 // timing out after the given seconds.
 func healthChecks(nodeTimeout int64) map[string]any {
 	return map[string]any{
-		"unhealthyMachineConditions": []any{
-			map[string]any{"type": "InfrastructureReady", "status": "False", "timeoutSeconds": int64(300)},
-		},
+		"nodeStartupTimeoutSeconds": int64(600),
 		"unhealthyNodeConditions": []any{
 			map[string]any{"type": "Ready", "status": "Unknown", "timeoutSeconds": nodeTimeout},
 			map[string]any{"type": "Ready", "status": "False", "timeoutSeconds": nodeTimeout},

@@ -224,11 +224,16 @@ func controlPlane(c Cluster, template string) *controlplanev1.KubeadmControlPlan
 // or the ClusterIP of its address Service when its etcd persists and the Pod may come back with another IP.
 const localAddress = "{{ ds.meta_data.local_ipv4 }}"
 
-// unhealthyAfter is how long the templates' MachineHealthChecks wait before they call a Machine unhealthy.
-const unhealthyAfter = int32(300)
+// unhealthyAfter is how long the templates' MachineHealthChecks wait before they call a Machine's Node
+// unhealthy; startupTimeout how long a Machine may go without a Node.
+const (
+	unhealthyAfter = int32(300)
+	startupTimeout = int32(600)
+)
 
 // healthCheck is a MachineHealthCheck of the cluster templates: a node Pod that is lost is not booted again
-// (its NodePod's podLossPolicy is Report), so Cluster API must replace its Machine.
+// (its NodePod's podLossPolicy is Report), so Cluster API must replace its Machine. It does not look at
+// InfrastructureReady, which is False while a Machine provisions too (see cluster-template.yaml).
 func healthCheck(c Cluster, name string, selector map[string]string) *clusterv1.MachineHealthCheck {
 	return &clusterv1.MachineHealthCheck{
 		ObjectMeta: meta(c, name),
@@ -236,9 +241,7 @@ func healthCheck(c Cluster, name string, selector map[string]string) *clusterv1.
 			ClusterName: c.Name,
 			Selector:    metav1.LabelSelector{MatchLabels: selector},
 			Checks: clusterv1.MachineHealthCheckChecks{
-				UnhealthyMachineConditions: []clusterv1.UnhealthyMachineCondition{
-					{Type: clusterv1.InfrastructureReadyCondition, Status: metav1.ConditionFalse, TimeoutSeconds: ptr.To(unhealthyAfter)},
-				},
+				NodeStartupTimeoutSeconds: ptr.To(startupTimeout),
 				UnhealthyNodeConditions: []clusterv1.UnhealthyNodeCondition{
 					{Type: corev1.NodeReady, Status: corev1.ConditionUnknown, TimeoutSeconds: ptr.To(unhealthyAfter)},
 					{Type: corev1.NodeReady, Status: corev1.ConditionFalse, TimeoutSeconds: ptr.To(unhealthyAfter)},
