@@ -3,7 +3,8 @@
 # the provider's manager, Cluster API's managers, certissuer, Crossplane and the KindCluster function loaded so
 # that Pods can run them without a registry.
 #
-# Usage: hack/e2e/outer.sh [up|down|kubeconfig]
+# Usage: hack/e2e/outer.sh [up [crossplane-only]|down|kubeconfig]; up crossplane-only leaves Cluster API's
+# managers out.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 source "${here}/../images/versions.sh"
@@ -44,9 +45,11 @@ up() {
   fi
   local images=("${NODE_IMAGE}" "${MANAGER_IMAGE}" localhost/kindnode/certissuer:dev "${CROSSPLANE_IMAGE}" "${FUNCTION_IMAGE}")
   local m
-  for m in cluster-api-controller kubeadm-bootstrap-controller kubeadm-control-plane-controller; do
-    images+=("${CAPI_IMAGE_REPOSITORY}/${m}:${CAPI_VERSION}")
-  done
+  if [[ "${1:-}" != crossplane-only ]]; then
+    for m in cluster-api-controller kubeadm-bootstrap-controller kubeadm-control-plane-controller; do
+      images+=("${CAPI_IMAGE_REPOSITORY}/${m}:${CAPI_VERSION}")
+    done
+  fi
   log "loading ${images[*]} into ${CLUSTER}"
   "${KIND}" load docker-image --name "${CLUSTER}" "${images[@]}" >&2
   echo "${KUBECONFIG_OUT}"
@@ -61,8 +64,8 @@ down() {
 }
 
 case "${1:-up}" in
-  up) up ;;
+  up) up "${2:-}" ;;
   down) down ;;
   kubeconfig) echo "${KUBECONFIG_OUT}" ;;
-  *) echo "usage: $0 [up|down|kubeconfig]" >&2; exit 2 ;;
+  *) echo "usage: $0 [up [crossplane-only]|down|kubeconfig]" >&2; exit 2 ;;
 esac
