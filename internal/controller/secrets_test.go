@@ -46,7 +46,8 @@ const unrelatedObjects = 2500
 // Secrets and ConfigMaps: it reads the Secrets it needs by name from the API server and never lists or
 // watches Secrets or ConfigMaps, which a cache informing on them would (controller-runtime's default, from a
 // client's first read of the kind on). Counting those requests tells this for certain, where measuring the
-// heap of a process that runs every controller test would tell it only roughly.
+// heap of a process that runs every controller test would tell it only roughly; test/bench's
+// TestHarness/MemoryFlatWithUnrelatedObjects measures the RSS of the provider as a process of its own.
 func TestUnrelatedSecretsAndConfigMapsAreNotCached(t *testing.T) {
 	ctx := context.Background()
 	ns := newNamespace(t)

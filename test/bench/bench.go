@@ -54,6 +54,9 @@ type Config struct {
 	// into WorkDir, as consecutive provider-NNN.pprof and kube-apiserver-NNN.pprof files that `go tool pprof`
 	// reads together, and the provider's allocations from its start to their end as provider-allocs.pprof.
 	Profile bool
+	// Unrelated is how many Secrets, and as many ConfigMaps, of UnrelatedSize bytes of data each, the
+	// harness creates before the floor, in a namespace of their own: a management cluster's other tenants.
+	Unrelated int
 }
 
 // Result is what one run measured.
@@ -111,6 +114,8 @@ type Result struct {
 	// MachinePeakRSS is the provider's peak resident set size over its whole life, KubernetesMachine phases
 	// included, in bytes.
 	MachinePeakRSS int64
+	// UnrelatedBytes is the data of Config.Unrelated's Secrets and ConfigMaps, in bytes.
+	UnrelatedBytes int64
 }
 
 // Measures reports whether the run measured workload.
@@ -212,6 +217,11 @@ func run(ctx context.Context, cfg Config, work string, logf func(string, ...any)
 	}
 	ph := &phases{oc: oc, cfg: cfg, work: work, logf: logf, servers: srv, writes: writes}
 	res := &Result{Nodes: cfg.Nodes, Workloads: cfg.Workloads}
+	if cfg.Unrelated > 0 {
+		if res.UnrelatedBytes, err = ph.unrelated(ctx); err != nil {
+			return nil, err
+		}
+	}
 	if err := ph.floor(ctx, res); err != nil {
 		return nil, err
 	}

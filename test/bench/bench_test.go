@@ -81,6 +81,37 @@ func TestHarness(t *testing.T) {
 		}
 	}
 	t.Log(out.String())
+
+	t.Run("MemoryFlatWithUnrelatedObjects", func(t *testing.T) { memoryFlat(ctx, t, nodes, res) })
+}
+
+// unrelated is how many Secrets, and as many ConfigMaps, memoryFlat fills the cluster with: 5,000 objects,
+// 40 MiB of data.
+const unrelated = 2500
+
+// memoryFlat runs the harness again as base ran, with unrelated Secrets and ConfigMaps in the cluster that are
+// none of the provider's business, and checks that the provider's peak RSS over its whole life grew by less
+// than a quarter of their data. Its KubernetesMachines read their bootstrap data Secrets: a provider whose
+// client cached Secrets (controller-runtime's default) would list and hold every Secret from the first read
+// on, all of their data and more. The provider reads them from the API server by name instead
+// (controller.ClientOptions); TestUnrelatedSecretsAndConfigMapsAreNotCached shows it by its requests.
+func memoryFlat(ctx context.Context, t *testing.T, nodes int, base *bench.Result) {
+	var log strings.Builder
+	res, err := bench.Run(ctx, bench.Config{Nodes: nodes, Provider: programs(t), PhaseTimeout: 2 * time.Minute, Log: &log, Unrelated: unrelated})
+	if err != nil {
+		t.Fatalf("bench.Run: %v\n%s", err, log.String())
+	}
+	if res.MachinesProvisioned != nodes {
+		t.Fatalf("KubernetesMachines provisioned %d, want %d", res.MachinesProvisioned, nodes)
+	}
+	mib := func(b int64) float64 { return float64(b) / (1 << 20) }
+	grew := res.MachinePeakRSS - base.MachinePeakRSS
+	t.Logf("provider peak RSS %.1f MiB, %.1f MiB with %d Secrets and %d ConfigMaps (%.0f MiB of data) in the cluster: %+.1f MiB",
+		mib(base.MachinePeakRSS), mib(res.MachinePeakRSS), unrelated, unrelated, mib(res.UnrelatedBytes), mib(grew))
+	if grew > res.UnrelatedBytes/4 {
+		t.Errorf("the provider's peak RSS grew by %.1f MiB with %.0f MiB of unrelated Secrets and ConfigMaps in the cluster, want less than a quarter of it: does it cache them?",
+			mib(grew), mib(res.UnrelatedBytes))
+	}
 }
 
 // programs checks that make test built what the harness runs before go test started, so that go test's

@@ -42,6 +42,7 @@ const (
 	MetricFloorServerCPU  = "floor_server_cpu"
 	MetricServerCPU       = "nodepod_server_cpu"
 	MetricProviderPeakRSS = "provider_peak_rss"
+	MetricUnrelatedData   = "unrelated_data"
 
 	MetricFloorServerWrites      = "floor_server_writes_per_pod"
 	MetricServerWrites           = "nodepod_server_writes_per_nodepod"
@@ -126,6 +127,9 @@ func (r *Result) Rows() []Row {
 			Row{MetricServerWrites, "kube-apiserver writes per NodePod, its Pod's included", sum(r.NodePodServerWrites) / n, "req"},
 			Row{MetricServerCPUPerWrite, "kube-apiserver + etcd CPU per write, NodePods", perWrite(r.NodePodServerCPU, r.NodePodServerWrites), "ms"},
 		)
+	}
+	if r.UnrelatedBytes > 0 {
+		rows = append(rows, Row{MetricUnrelatedData, "unrelated Secrets and ConfigMaps in the cluster, data", float64(r.UnrelatedBytes) / (1 << 20), "MiB"})
 	}
 	rows = append(rows, Row{MetricProviderPeakRSS, "provider peak RSS (VmHWM)", float64(r.ProviderPeakRSS) / (1 << 20), "MiB"})
 	if r.Measures(WorkloadNodePod) {

@@ -42,6 +42,7 @@ func main() {
 		workDir      = flag.String("workdir", "", "Where kubeconfigs and logs go; a temporary directory, removed after success, when empty.")
 		workloads    = flag.String("workloads", "nodepod,kubernetesmachine", "Comma-separated workloads measured after the floor: nodepod, kubernetesmachine or both.")
 		profile      = flag.Bool("profile", false, "Collect CPU profiles of the provider and the outer kube-apiserver over the NodePod phases into --workdir (needs --workdir).")
+		unrelated    = flag.Int("unrelated", 0, "Secrets, and as many ConfigMaps, of 8 KiB each created before the floor in a namespace of their own: none of the provider's business.")
 		providerArgs []string
 	)
 	flag.Func("provider-arg", "An extra flag for the provider, e.g. --provider-arg=--max-reconcile-rate=200; repeatable.", func(s string) error {
@@ -64,6 +65,7 @@ func main() {
 		Log:          os.Stderr,
 		Profile:      *profile,
 		Workloads:    split(*workloads),
+		Unrelated:    *unrelated,
 	})
 	cancel()
 	if err != nil {
