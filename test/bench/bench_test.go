@@ -96,6 +96,7 @@ const unrelated = 2500
 // on, all of their data and more. The provider reads them from the API server by name instead
 // (controller.ClientOptions); TestUnrelatedSecretsAndConfigMapsAreNotCached shows it by its requests.
 func memoryFlat(ctx context.Context, t *testing.T, nodes int, base *bench.Result) {
+	t.Helper()
 	var log strings.Builder
 	res, err := bench.Run(ctx, bench.Config{Nodes: nodes, Provider: programs(t), PhaseTimeout: 2 * time.Minute, Log: &log, Unrelated: unrelated})
 	if err != nil {
