@@ -76,8 +76,22 @@ containers_of() {
     -o jsonpath='{range .items[*]}{range .status.containerStatuses[*]}{.containerID} {.restartCount}{"\n"}{end}{end}' | sort
 }
 
+# crash POD NODE UNIT kills UNIT's main process in node Pod POD, as a crash, waits until systemd runs it again
+# and NODE is Ready and runs a Pod, and sets its caller's pids to the main PIDs before and after ("OLD -> NEW").
+# It sets a variable rather than print, so that it runs in the caller's shell, under its errexit: a command
+# substitution would run it where a failing step does not stop it.
+crash() {
+  local pod="$1" node="$2" unit="$3" pid new
+  pid="$(node_exec "${pod}" systemctl show -p MainPID --value "${unit}")"
+  node_exec "${pod}" systemctl kill --kill-whom=main -s KILL "${unit}"
+  new="$(unit_restarted "${pod}" "${unit}" "${pid}")"
+  inner wait --for=condition=Ready "node/${node}" --timeout=3m >/dev/null
+  runs_a_pod "${node}"
+  pids="${pid} -> ${new}"
+}
+
 node_faults() {
-  local pod node before pid new t0 bootstrapped containers
+  local pod node before pids t0 bootstrapped containers
   pod="$(node_pods worker | awk 'NR == 1 { print $1 }')"
   node="$(inner_node "${pod}")"
   [[ -n "${pod}" && -n "${node}" ]] || { echo "cluster ${NAME} has no worker node Pod with an inner Node" >&2; return 1; }
@@ -100,30 +114,22 @@ node_faults() {
   fault_begin "kubelet killed (SIGKILL to its main process, as a crash) in a worker node" \
     "systemd restarts it; the same Node Ready, no Machine, node Pod or Node replaced, a new Pod runs there"
   t0=$(date +%s)
-  pid="$(node_exec "${pod}" systemctl show -p MainPID --value kubelet)"
-  node_exec "${pod}" systemctl kill --kill-whom=main -s KILL kubelet
-  new="$(unit_restarted "${pod}" kubelet "${pid}")"
-  inner wait --for=condition=Ready "node/${node}" --timeout=3m >/dev/null
-  runs_a_pod "${node}"
+  crash "${pod}" "${node}" kubelet
   same
-  fault_end "kubelet back (pid ${pid} -> ${new}), Node Ready and a Pod ran there $(( $(date +%s) - t0 )) s after the kill; nothing replaced"
+  fault_end "kubelet back (pid ${pids}), Node Ready and a Pod ran there $(( $(date +%s) - t0 )) s after the kill; nothing replaced"
 
   fault_begin "containerd killed (SIGKILL to its main process, as a crash) in a worker node" \
     "systemd restarts it; running containers keep running; the same Node Ready, nothing replaced, a new Pod runs there"
   t0=$(date +%s)
   containers="$(containers_of "${node}")"
-  pid="$(node_exec "${pod}" systemctl show -p MainPID --value containerd)"
-  node_exec "${pod}" systemctl kill --kill-whom=main -s KILL containerd
-  new="$(unit_restarted "${pod}" containerd "${pid}")"
-  inner wait --for=condition=Ready "node/${node}" --timeout=3m >/dev/null
-  runs_a_pod "${node}"
+  crash "${pod}" "${node}" containerd
   same
   if [[ "$(containers_of "${node}")" != "${containers}" ]]; then
     echo "containers on ${node} were restarted or replaced when containerd restarted:" >&2
     diff <(echo "${containers}") <(containers_of "${node}") >&2 || true
     return 1
   fi
-  fault_end "containerd back (pid ${pid} -> ${new}), $(echo "${containers}" | grep -c .) containers kept running, a Pod ran $(( $(date +%s) - t0 )) s after the kill; nothing replaced"
+  fault_end "containerd back (pid ${pids}), $(echo "${containers}" | grep -c .) containers kept running, a Pod ran $(( $(date +%s) - t0 )) s after the kill; nothing replaced"
 
   fault_begin "the whole node container of a worker restarted (systemd halted)" \
     "the kubelet of the outer node restarts the container in the same Pod; the node boots from its volumes without a second bootstrap; the same Node Ready, a new Pod runs there"

@@ -32,6 +32,7 @@ answers() {
 
 up() {
   mkdir -p "$(dirname "${KUBECONFIG_OUT}")"
+  # answers also writes the kubeconfig of a cluster it keeps.
   if "${KIND}" get clusters 2>/dev/null | grep -qx "${CLUSTER}" && ! answers; then
     log "kind cluster ${CLUSTER} exists but its API server does not answer: making it anew"
     down
@@ -40,8 +41,6 @@ up() {
     log "creating kind cluster ${CLUSTER} on ${NODE_IMAGE}"
     "${KIND}" create cluster --name "${CLUSTER}" --image "${NODE_IMAGE}" --kubeconfig "${KUBECONFIG_OUT}" \
       --config "${here}/kind-outer.yaml" --wait 5m >&2
-  else
-    "${KIND}" export kubeconfig --name "${CLUSTER}" --kubeconfig "${KUBECONFIG_OUT}" >&2
   fi
   local images=("${NODE_IMAGE}" "${MANAGER_IMAGE}" localhost/kindnode/certissuer:dev "${CROSSPLANE_IMAGE}" "${FUNCTION_IMAGE}")
   local m
